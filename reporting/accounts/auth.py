@@ -1,0 +1,80 @@
+"""Bearer-token authentication and scope checks for the HTTP layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from reporting.accounts.service import AuthenticationFailed, Principal, authenticate
+from reporting.db import request_session
+from reporting.errors import ProblemError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+def _unauthorised(detail: str, error: str = "invalid_token") -> ProblemError:
+    # RFC 6750 §3: a 401 names the scheme, and the error code when a token was presented.
+    challenge = 'Bearer realm="openvrs"'
+    if error:
+        challenge += f', error="{error}"'
+    return ProblemError(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+def current_principal() -> Principal:
+    """The principal of this request's bearer token, or a 401 problem."""
+    if "vrs_principal" in g:
+        return g.vrs_principal
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if not header:
+        raise _unauthorised("This endpoint needs a bearer token.", error="")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise _unauthorised("The Authorization header must be 'Bearer <token>'.",
+                            error="invalid_request")
+    try:
+        principal = authenticate(request_session(), secret.strip())
+    except AuthenticationFailed as exc:
+        raise _unauthorised(exc.reason) from None
+    g.vrs_principal = principal
+    return principal
+
+
+# Blueprints whose routes need no token: the OpenAPI document and docs page, and login.
+PUBLIC_BLUEPRINTS = frozenset({"api-docs", "auth"})
+
+
+def authenticate_request() -> None:
+    """Before any handler (and before its parameters are parsed), resolve the token.
+
+    Authentication comes first so that an anonymous caller learns nothing from
+    validation errors; unknown routes fall through to their 404.
+    """
+    if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+        return
+    if request.path.startswith("/api/v1/"):
+        current_principal()
+
+
+def requires(scope: str, roles: frozenset[str] | None = None) -> Callable[[F], F]:
+    """Let the handler run only for a principal holding ``scope`` (and one of ``roles``)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if not principal.has_scope(scope):
+                raise ProblemError(403, f"This token lacks the scope {scope}.",
+                                   problem="insufficient-scope")
+            if roles is not None and principal.role not in roles:
+                raise ProblemError(403, f"The role {principal.role} may not do this.",
+                                   problem="forbidden-role")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

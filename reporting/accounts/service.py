@@ -1,0 +1,164 @@
+"""Accounts: users, API tokens and the principal a bearer token stands for."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporting.accounts.models import ApiToken, User
+from reporting.accounts.roles import ROLE_SCOPES, ROLES, role_is_state_bound
+from reporting.db import utcnow
+from reporting.directory.service import get_member_state, normalise_iso3
+
+TOKEN_PREFIX = "vrs_"  # noqa: S105 - a marker, not a secret
+_passwords = PasswordHasher()
+# Verifying against this keeps a login for an unknown e-mail as slow as a wrong password,
+# so response time does not reveal which accounts exist.
+_DUMMY_HASH = _passwords.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A request to create or change an account that breaks the rules."""
+
+
+class AuthenticationFailed(Exception):
+    """The credentials do not identify an active principal. ``reason`` is safe to show."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's state, role and scopes."""
+
+    token_id: str
+    role: str
+    state: str | None
+    scopes: frozenset[str]
+    user_id: str | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def hash_token(secret: str) -> str:
+    # API tokens carry 256 random bits, so a fast hash is enough to make a stolen table
+    # useless; argon2 would add tens of milliseconds to every request for no gain.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _check_role_and_state(role: str, state: str | None) -> str | None:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role_is_state_bound(role):
+        if not state:
+            raise AccountError(f"role {role} belongs to one member state: give --state")
+        return normalise_iso3(state)
+    if state:
+        raise AccountError("the secretariat belongs to no member state")
+    return None
+
+
+def create_user(session: Session, email: str, role: str, state: str | None,
+                password: str | None = None) -> User:
+    """A new user bound to a member state (none for the secretariat)."""
+    iso3 = _check_role_and_state(role, state)
+    if iso3:
+        get_member_state(session, iso3)
+    normalised = email.strip().lower()
+    if "@" not in normalised:
+        raise AccountError("an e-mail address is needed")
+    if session.scalar(select(User.id).where(User.email == normalised)):
+        raise AccountError(f"a user with e-mail {normalised} exists already")
+    user = User(id=str(uuid.uuid4()), email=normalised, role=role, state_iso3=iso3,
+                password_hash=_passwords.hash(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_token(
+    session: Session,
+    *,
+    role: str,
+    state: str | None,
+    scopes: Iterable[str] | None = None,
+    expires_in: timedelta | None = None,
+    label: str | None = None,
+    user_id: str | None = None,
+    kind: str = "api",
+) -> tuple[ApiToken, str]:
+    """A new token and its secret. The secret is not stored and cannot be shown again."""
+    iso3 = _check_role_and_state(role, state)
+    if iso3:
+        get_member_state(session, iso3)
+    allowed = ROLE_SCOPES[role]
+    wanted = frozenset(scopes) if scopes else allowed
+    if not wanted <= allowed:
+        extra = ", ".join(sorted(wanted - allowed))
+        raise AccountError(f"role {role} may not hold scope(s) {extra}")
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise AccountError("a token's lifetime must be positive")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        id=str(uuid.uuid4()), token_hash=hash_token(secret), prefix=secret[:10], kind=kind,
+        state_iso3=iso3, role=role, scopes=" ".join(sorted(wanted)), label=label,
+        user_id=user_id, expires_at=utcnow() + expires_in if expires_in else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def authenticate(session: Session, secret: str, now: datetime | None = None) -> Principal:
+    """The principal of a bearer secret, or AuthenticationFailed saying why not."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None:
+        raise AuthenticationFailed("The bearer token is not valid.")
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        raise AuthenticationFailed("The bearer token has been revoked.")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise AuthenticationFailed("The bearer token has expired.")
+    return Principal(token_id=token.id, role=token.role, state=token.state_iso3,
+                     scopes=frozenset(token.scopes.split()), user_id=token.user_id)
+
+
+def revoke_token(session: Session, token_id: str) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise AccountError(f"no token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    session.flush()
+    return token
+
+
+def login(session: Session, email: str, password: str,
+          lifetime: timedelta) -> tuple[ApiToken, str]:
+    """A short-lived bearer token for a user's e-mail and password."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _passwords.verify(stored, password)
+        ok = user is not None and user.password_hash is not None and user.disabled_at is None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None:
+        raise AuthenticationFailed("Unknown e-mail address or wrong password.")
+    if _passwords.check_needs_rehash(stored):
+        user.password_hash = _passwords.hash(password)
+    return create_token(session, role=user.role, state=user.state_iso3,
+                        expires_in=lifetime, user_id=user.id, kind="login",
+                        label=f"login {user.email}")

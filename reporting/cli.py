@@ -1,0 +1,210 @@
+"""The ``vrs`` command line (SPEC §5)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from reporting.accounts.roles import ROLES, SCOPES
+from reporting.config import Settings
+from reporting.directory.models import SHARING_LEVELS
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _database(ctx: click.Context):  # noqa: ANN202 - reporting.db.Database, imported lazily
+    from reporting.db import Database
+
+    settings = _settings(ctx)
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    return Database(settings.database_url)
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the embedded database and keys live (VRS_DATA_DIR, default ./var).")
+@click.option("--database-url", help="SQLAlchemy URL (VRS_DATABASE_URL); default: SQLite "
+                                     "file in the data directory.")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) -> None:
+    """OpenVRS: voluntary reporting on migrant smuggling and related conduct."""
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if database_url:
+        overrides["database_url"] = database_url
+    ctx.obj = {"settings": Settings.from_env(**overrides)}
+
+
+def initialise(settings: Settings) -> None:
+    """Migrate to head and load reference data; safe to repeat."""
+    from reporting import schema
+    from reporting.db import Database
+    from reporting.directory.service import load_reference_data
+
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    schema.upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            counts = load_reference_data(session)
+    finally:
+        database.dispose()
+    click.echo(f"database at head; added {counts.countries} countries, {counts.regions} "
+               f"regions and groups, {counts.memberships} memberships")
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create or upgrade the database and load reference data (idempotent)."""
+    initialise(_settings(ctx))
+
+
+@main.group()
+def members() -> None:
+    """Member states of this installation."""
+
+
+@members.command("add")
+@click.argument("codes", nargs=-1, required=True)
+@click.option("--default-sharing", type=click.Choice(SHARING_LEVELS), default="national",
+              show_default=True, help="Sharing level of reports that do not name one.")
+@click.pass_context
+def members_add(ctx: click.Context, codes: tuple[str, ...], default_sharing: str) -> None:
+    """Make countries (ISO 3166-1 alpha-3) member states."""
+    from reporting.directory.service import UnknownCountry, add_member_states
+
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            added = add_member_states(session, codes, default_sharing)
+    except UnknownCountry as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+    click.echo(f"added: {' '.join(added) or 'none (already members)'}")
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("add")
+@click.argument("email")
+@click.option("--state", help="Member state (ISO3); not for the secretariat.")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              default="", show_default=False,
+              help="Password for POST /auth/login; prompted for, empty for none.")
+@click.pass_context
+def users_add(ctx: click.Context, email: str, state: str | None, role: str,
+              password: str) -> None:
+    """Add a user bound to a member state."""
+    from reporting.accounts.service import AccountError, create_user
+    from reporting.directory.service import NotAMemberState, UnknownCountry
+
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            user = create_user(session, email, role, state, password or None)
+            click.echo(f"user {user.id} {user.email} ({user.role}, {user.state_iso3 or '-'})")
+    except (AccountError, NotAMemberState, UnknownCountry) as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for machine clients."""
+
+
+@tokens.command("create")
+@click.option("--state", help="Member state (ISO3); not for the secretariat.")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--scopes", help=f"Comma-separated subset of {', '.join(SCOPES)}; "
+                               "default: all the role may hold.")
+@click.option("--expires-in", "expires_in", type=click.IntRange(min=1),
+              help="Lifetime in days; default: no expiry.")
+@click.option("--label", help="A name to recognise the token by.")
+@click.pass_context
+def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str | None,
+                  expires_in: int | None, label: str | None) -> None:
+    """Create a token and print it (only the token, and only this once)."""
+    from reporting.accounts.service import AccountError, create_token
+    from reporting.directory.service import NotAMemberState, UnknownCountry
+
+    wanted = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            _, secret = create_token(
+                session, role=role, state=state, scopes=wanted, label=label,
+                expires_in=timedelta(days=expires_in) if expires_in else None)
+    except (AccountError, NotAMemberState, UnknownCountry) as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+    click.echo(secret)
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_context
+def tokens_revoke(ctx: click.Context, token_id: str) -> None:
+    """Revoke a token by its id; it stops working at once."""
+    from reporting.accounts.service import AccountError, revoke_token
+
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            revoke_token(session, token_id)
+    except AccountError as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+    click.echo(f"revoked {token_id}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the API with gunicorn."""
+    from reporting.server import run_gunicorn
+
+    settings = _settings(ctx)
+    click.echo(f"OpenVRS API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
+    run_gunicorn(settings, host=host, port=port, workers=workers)
+
+
+@main.command()
+@click.option("--reports", "count", default=300, show_default=True,
+              type=click.IntRange(1, 100_000), help="How many synthetic reports to submit.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed of the data.")
+@click.pass_context
+def demo(ctx: click.Context, count: int, seed: int) -> None:
+    """Run the whole flow on the embedded default, from nothing, through the HTTP API."""
+    from reporting.demo.run import run_demo
+
+    run_demo(_settings(ctx), count=count, seed=seed)
+
+
+if __name__ == "__main__":
+    main()

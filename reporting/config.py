@@ -1,0 +1,78 @@
+"""One settings object, read from the environment.
+
+Every value has an embedded default so that a laptop needs nothing but `pip install`:
+a SQLite file under ``./var`` and a Celery broker that needs no server (kombu's
+SQLAlchemy transport over a second SQLite file). Production sets ``VRS_DATABASE_URL``
+to PostgreSQL (psycopg 3) and ``VRS_REDIS_URL``; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _normalise_database_url(url: str) -> str:
+    # SQLAlchemy's bare "postgresql://" means psycopg2, which we do not ship; psycopg 3
+    # is the supported driver, so accept the URL operators usually have at hand.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    broker_url: str = ""
+    # Bodies above this are refused with 413 before they are parsed.
+    max_body_bytes: int = 1_048_576
+    # Lifetime of bearer tokens issued by POST /auth/login.
+    login_token_minutes: int = 60
+    page_size_default: int = 50
+    page_size_max: int = 200
+
+    def __post_init__(self) -> None:
+        data_dir = Path(self.data_dir)
+        object.__setattr__(self, "data_dir", data_dir)
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{data_dir / 'openvrs.db'}")
+        object.__setattr__(self, "database_url", _normalise_database_url(self.database_url))
+        if not self.broker_url:
+            broker = self.redis_url or f"sqla+sqlite:///{data_dir / 'celery-broker.db'}"
+            object.__setattr__(self, "broker_url", broker)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from ``VRS_*`` environment variables; keyword overrides win."""
+        env = os.environ
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("VRS_DATA_DIR") or "var"),
+            "database_url": env.get("VRS_DATABASE_URL", ""),
+            "redis_url": env.get("VRS_REDIS_URL") or None,
+            "broker_url": env.get("VRS_BROKER_URL", ""),
+            "max_body_bytes": _int("VRS_MAX_BODY_BYTES", 1_048_576),
+            "login_token_minutes": _int("VRS_LOGIN_TOKEN_MINUTES", 60),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""The demo: synthetic, realistic reports submitted through the real HTTP API."""

@@ -1,0 +1,203 @@
+"""``vrs demo``: from nothing to a populated installation, through the real HTTP API.
+
+The API runs in a background thread on a free loopback port; every report travels as an
+HTTP request with a member state's bearer token, exactly as a national system would send
+it. Idempotency keys derived from the seed make a second run replay instead of duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from werkzeug.serving import make_server
+
+from reporting.config import Settings
+from reporting.demo.synthetic import REPORTING_STATES, synthetic_reports
+
+# Each of these carries one mistake a real client makes; the demo shows the answer.
+INVALID_EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("personal data in the narrative",
+     {"narrative": "Organiser known as the captain, contact +62 812 3456 7890."}),
+    ("an e-mail address in the narrative",
+     {"narrative": "Tip received from captain.smuggler@example.org on the departure."}),
+    ("totals that do not add up", {"smuggled_migrants": "+1 total"}),
+    ("an unknown field", {"victim_names": ["withheld"]}),
+    ("a country code that is not ISO 3166-1", {"route": "origin XX"}),
+    ("an incident date in the future", {"incident": "date 2999-01-01"}),
+)
+
+
+@dataclass
+class Tally:
+    created: int = 0
+    replayed: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    by_state: Counter[str] = field(default_factory=Counter)
+
+
+def _request(base: str, method: str, path: str, token: str, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 - the URL is our own loopback server
+        base + path, data=data, method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                 **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+@contextmanager
+def _serving(settings: Settings) -> Iterator[str]:
+    from reporting import create_app
+
+    # The demo prints its own account of each request; werkzeug's access log would bury it.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def _break(body: dict[str, Any], mistake: dict[str, Any]) -> dict[str, Any]:
+    broken = json.loads(json.dumps(body))
+    if "narrative" in mistake:
+        broken["narrative"] = mistake["narrative"]
+    elif "victim_names" in mistake:
+        broken["victim_names"] = mistake["victim_names"]
+    elif "smuggled_migrants" in mistake:
+        broken["smuggled_migrants"]["total"] += 1
+    elif "route" in mistake:
+        broken["route"]["origin_countries"] = ["XX"]
+    elif "incident" in mistake:
+        broken["incident"]["date"] = "2999-01-01"
+    return broken
+
+
+def _setup(settings: Settings) -> dict[str, dict[str, str]]:
+    """Members and tokens: a reporter for each reporting state and an analyst each."""
+    from reporting.accounts.service import create_token
+    from reporting.cli import initialise
+    from reporting.db import Database
+    from reporting.directory.service import add_member_states
+
+    initialise(settings)
+    database = Database(settings.database_url)
+    tokens: dict[str, dict[str, str]] = {}
+    try:
+        with database.session() as session:
+            added = add_member_states(session, REPORTING_STATES, default_sharing="region")
+            for state in REPORTING_STATES:
+                tokens[state] = {
+                    role: create_token(session, role=role, state=state,
+                                       label=f"demo {role}")[1]
+                    for role in ("reporter", "analyst")}
+    finally:
+        database.dispose()
+    click.echo(f"member states: {', '.join(REPORTING_STATES)} "
+               f"({len(added)} new; default sharing 'region')")
+    return tokens
+
+
+def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
+    """Initialise, submit ``count`` synthetic reports and a few bad ones, show the results."""
+    click.secho("OpenVRS demo", bold=True)
+    click.echo(f"database: {settings.database_url}")
+    tokens = _setup(settings)
+    tally = Tally()
+    reports = synthetic_reports(count, seed)
+    with _serving(settings) as base:
+        click.echo(f"API listening on {base}/api/v1 for the demo; submitting {count} "
+                   "synthetic reports over HTTP")
+        first_ids: dict[str, str] = {}
+        with click.progressbar(reports, label="submitting", show_pos=True) as bar:
+            for number, (state, body) in enumerate(bar):
+                status, answer = _request(
+                    base, "POST", "/api/v1/reports", tokens[state]["reporter"], body,
+                    {"Idempotency-Key": f"demo-{seed}-{number}"})
+                if status == 201:
+                    tally.created += 1
+                elif status == 200:
+                    tally.replayed += 1
+                else:
+                    tally.rejected[f"{status} {answer.get('title', '')}"] += 1
+                    continue
+                tally.by_state[state] += 1
+                first_ids.setdefault(state, answer["id"])
+        click.echo(f"accepted: {tally.created} new, {tally.replayed} replayed "
+                   "(same Idempotency-Key and body as an earlier run)")
+        click.echo("by state: " + ", ".join(f"{s} {n}" for s, n in sorted(tally.by_state.items())))
+
+        click.secho("\ndeliberately invalid reports, and the problem documents they get:",
+                    bold=True)
+        state, sample = reports[0]
+        for what, mistake in INVALID_EXAMPLES:
+            status, problem = _request(base, "POST", "/api/v1/reports",
+                                       tokens[state]["reporter"], _break(sample, mistake))
+            tally.rejected[f"{status} {problem.get('title', '')}"] += 1
+            errors = "; ".join(f"{path}: {' '.join(msgs)}"
+                               for path, msgs in (problem.get("errors") or {}).items())
+            click.echo(f"- {what}: {status} {problem.get('title')} — {errors}")
+
+        _show_lifecycle_and_sharing(base, tokens, first_ids)
+    click.secho("\nnext:", bold=True)
+    click.echo("- serve the API:        vrs serve   (then open http://127.0.0.1:8000/api/v1/docs)")
+    click.echo("- a token for yourself: vrs tokens create --state IDN --role analyst")
+    click.echo("- read reports:         curl -H 'Authorization: Bearer <token>' "
+               "'http://127.0.0.1:8000/api/v1/reports?period=2024&mode=sea'")
+    click.echo(f"- the database:         {settings.database_url}")
+    return tally
+
+
+def _show_lifecycle_and_sharing(base: str, tokens: dict[str, dict[str, str]],
+                                first_ids: dict[str, str]) -> None:
+    click.secho("\nlifecycle and sharing:", bold=True)
+    state = sorted(first_ids)[0]
+    report_id = first_ids[state]
+    reporter = tokens[state]["reporter"]
+    _, current = _request(base, "GET", f"/api/v1/reports/{report_id}", reporter)
+    if current.get("status") == "withdrawn":
+        click.echo(f"- report {report_id} was withdrawn by an earlier demo run")
+    else:
+        amended = json.loads(json.dumps(current["report"]))
+        amended["harm"]["injured"] += 1
+        status, answer = _request(base, "POST", f"/api/v1/reports/{report_id}/versions",
+                                  reporter, amended)
+        click.echo(f"- {state} amended report {report_id}: {status}, now version "
+                   f"{answer.get('version')}; the earlier version stays readable")
+        status, answer = _request(base, "POST", f"/api/v1/reports/{report_id}/withdraw",
+                                  reporter, {"reason": "Demonstration of withdrawal"})
+        click.echo(f"- {state} withdrew it: {status}, status {answer.get('status')}")
+    for reader in sorted(tokens):
+        states = Counter(item["state"] for item in _all_reports(base, tokens[reader]["analyst"]))
+        click.echo(f"- an analyst of {reader} reads {sum(states.values())} reports "
+                   f"(own {states[reader]}; shared by others: "
+                   + ", ".join(f"{s} {n}" for s, n in sorted(states.items()) if s != reader)
+                   + ")")
+
+
+def _all_reports(base: str, token: str) -> Iterator[dict[str, Any]]:
+    """Every report the token may read, following the cursor."""
+    cursor = ""
+    while True:
+        _, page = _request(base, "GET", f"/api/v1/reports?limit=200{cursor}", token)
+        yield from page["items"]
+        if not page["next_cursor"]:
+            return
+        cursor = f"&cursor={page['next_cursor']}"

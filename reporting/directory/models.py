@@ -1,0 +1,55 @@
+"""Countries, M49 regions, named groups and the member states of this installation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reporting.db import Base, UTCDateTime, utcnow
+
+REGION_KINDS = ("region", "sub_region", "intermediate_region", "group")
+SHARING_LEVELS = ("national", "region", "all_members")
+
+
+class Country(Base):
+    """Every ISO 3166-1 country, whether or not it takes part."""
+
+    __tablename__ = "countries"
+
+    iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
+    iso2: Mapped[str] = mapped_column(String(2), unique=True)
+    m49: Mapped[str | None] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Region(Base):
+    """An M49 region (code such as ``142`` or ``035``) or a named group (slug)."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class RegionMembership(Base):
+    __tablename__ = "region_memberships"
+
+    region_code: Mapped[str] = mapped_column(
+        ForeignKey("regions.code", ondelete="CASCADE"), primary_key=True
+    )
+    country_iso3: Mapped[str] = mapped_column(
+        ForeignKey("countries.iso3", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class MemberState(Base):
+    """A country that takes part in this installation and may hold accounts."""
+
+    __tablename__ = "member_states"
+
+    iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), primary_key=True)
+    default_sharing: Mapped[str] = mapped_column(String(16), default="national")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,158 @@
+"""Reference data and membership: which countries take part and where they belong."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+import pycountry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporting.directory.models import (
+    SHARING_LEVELS,
+    Country,
+    MemberState,
+    Region,
+    RegionMembership,
+)
+
+
+class UnknownCountry(ValueError):
+    """An alpha-3 code that is not an ISO 3166-1 country."""
+
+
+class NotAMemberState(ValueError):
+    """A country that has not been added as a member state of this installation."""
+
+
+@dataclass(frozen=True)
+class ReferenceDataCounts:
+    countries: int
+    regions: int
+    memberships: int
+
+
+def _seed_text(name: str) -> str:
+    return resources.files("seeds").joinpath(name).read_text(encoding="utf-8")
+
+
+def _m49_rows() -> list[dict[str, str]]:
+    return list(csv.DictReader(_seed_text("m49.csv").splitlines()))
+
+
+def _groups() -> list[dict]:
+    return json.loads(_seed_text("groups.json"))
+
+
+def load_reference_data(session: Session) -> ReferenceDataCounts:
+    """Insert the countries, M49 regions and seeded groups that are missing.
+
+    Idempotent: rows that exist are left as they are, so running it twice adds nothing.
+    Returns how many rows of each kind were added.
+    """
+    m49 = {row["iso3"]: row for row in _m49_rows()}
+    have_countries = set(session.scalars(select(Country.iso3)))
+    added_countries = 0
+    for country in pycountry.countries:
+        if country.alpha_3 in have_countries:
+            continue
+        row = m49.get(country.alpha_3, {})
+        session.add(Country(iso3=country.alpha_3, iso2=country.alpha_2,
+                            m49=row.get("m49") or None, name=country.name))
+        added_countries += 1
+
+    regions: dict[str, tuple[str, str]] = {}
+    memberships: set[tuple[str, str]] = set()
+    for iso3, row in m49.items():
+        for level in ("region", "sub_region", "intermediate_region"):
+            code = row[f"{level}_code"]
+            if code:
+                regions.setdefault(code, (row[f"{level}_name"], level))
+                memberships.add((code, iso3))
+    for group in _groups():
+        regions[group["slug"]] = (group["name"], "group")
+        memberships.update((group["slug"], iso3) for iso3 in group["members"])
+
+    have_regions = set(session.scalars(select(Region.code)))
+    new_regions = [Region(code=code, name=name, kind=kind)
+                   for code, (name, kind) in sorted(regions.items()) if code not in have_regions]
+    session.add_all(new_regions)
+    session.flush()
+    have_memberships = set(session.execute(
+        select(RegionMembership.region_code, RegionMembership.country_iso3)))
+    new_memberships = sorted(memberships - have_memberships)
+    session.add_all(RegionMembership(region_code=code, country_iso3=iso3)
+                    for code, iso3 in new_memberships)
+    session.flush()
+    return ReferenceDataCounts(added_countries, len(new_regions), len(new_memberships))
+
+
+def normalise_iso3(code: str) -> str:
+    """The upper-case alpha-3 code of an ISO 3166-1 country, or UnknownCountry."""
+    candidate = code.strip().upper()
+    if len(candidate) != 3 or pycountry.countries.get(alpha_3=candidate) is None:
+        raise UnknownCountry(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
+    return candidate
+
+
+def add_member_states(session: Session, codes: Iterable[str],
+                      default_sharing: str = "national") -> list[str]:
+    """Make countries member states; returns the codes that were newly added."""
+    if default_sharing not in SHARING_LEVELS:
+        raise ValueError(f"default sharing must be one of {', '.join(SHARING_LEVELS)}")
+    wanted = [normalise_iso3(code) for code in codes]
+    existing = set(session.scalars(select(MemberState.iso3).where(MemberState.iso3.in_(wanted))))
+    added = []
+    for iso3 in dict.fromkeys(wanted):
+        if iso3 not in existing:
+            session.add(MemberState(iso3=iso3, default_sharing=default_sharing))
+            added.append(iso3)
+    session.flush()
+    return added
+
+
+def get_member_state(session: Session, iso3: str) -> MemberState:
+    member = session.get(MemberState, iso3)
+    if member is None:
+        raise NotAMemberState(f"{iso3} is not a member state of this installation")
+    return member
+
+
+def regions_of(session: Session, iso3: str) -> list[str]:
+    """Codes of every M49 region, sub-region and named group the country belongs to."""
+    return list(session.scalars(
+        select(RegionMembership.region_code).where(RegionMembership.country_iso3 == iso3)
+    ))
+
+
+def list_member_states(session: Session) -> list[tuple[MemberState, Country, list[str]]]:
+    members = session.execute(
+        select(MemberState, Country).join(Country, Country.iso3 == MemberState.iso3)
+        .order_by(MemberState.iso3)
+    ).all()
+    memberships: dict[str, list[str]] = {}
+    for code, iso3 in session.execute(
+        select(RegionMembership.region_code, RegionMembership.country_iso3)
+        .where(RegionMembership.country_iso3.in_([m.iso3 for m, _ in members]))
+        .order_by(RegionMembership.region_code)
+    ):
+        memberships.setdefault(iso3, []).append(code)
+    return [(member, country, memberships.get(member.iso3, [])) for member, country in members]
+
+
+def list_regions(session: Session, kind: str | None = None) -> list[tuple[Region, list[str]]]:
+    query = select(Region).order_by(Region.kind, Region.code)
+    if kind:
+        query = query.where(Region.kind == kind)
+    regions = session.scalars(query).all()
+    members: dict[str, list[str]] = {}
+    for code, iso3 in session.execute(
+        select(RegionMembership.region_code, RegionMembership.country_iso3)
+        .order_by(RegionMembership.country_iso3)
+    ):
+        members.setdefault(code, []).append(iso3)
+    return [(region, members.get(region.code, [])) for region in regions]

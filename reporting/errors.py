@@ -1,0 +1,165 @@
+"""The problem document (RFC 9457) and the one place that renders errors.
+
+Every error the API returns, from a malformed body to an unknown route, leaves through
+``render_problem`` with media type ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, json, request
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Relative type URIs resolve against the API's own base; each names one kind of problem
+# a client can program against. Plain HTTP conditions use "about:blank" (RFC 9457 §4.2.1).
+PROBLEM_BASE = "/api/v1/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """An error the client caused or may act on, rendered as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        problem: str | None = None,
+        title: str | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.problem = problem
+        self.title = title or HTTPStatus(status).phrase
+        self.errors = dict(errors) if errors else None
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+class ValidationProblem(ProblemError):
+    """422: the body parsed but breaks the contract; ``errors`` is keyed by field path."""
+
+    def __init__(self, errors: Mapping[str, list[str]], detail: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(
+            422,
+            detail or "The request body does not satisfy the schema; see `errors`.",
+            problem=kwargs.pop("problem", "validation-error"),
+            title=kwargs.pop("title", "Invalid report data"),
+            errors=errors,
+            **kwargs,
+        )
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested error dict as ``{"a.b.0.c": [messages]}``.
+
+    Schema-level errors (``_schema``) belong to the object that holds them, and the
+    root object's are keyed ``body``.
+    """
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix or "body"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for sub_path, sub_messages in flatten_errors(value, path).items():
+                flat.setdefault(sub_path, []).extend(sub_messages)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            flat.setdefault(prefix or "body", []).extend(messages)
+        else:
+            for item in messages:
+                for sub_path, sub_messages in flatten_errors(item, prefix).items():
+                    flat.setdefault(sub_path, []).extend(sub_messages)
+    else:
+        flat.setdefault(prefix or "body", []).append(str(messages))
+    return flat
+
+
+def render_problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    problem: str | None = None,
+    title: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + problem if problem else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    if errors:
+        body["errors"] = {path: list(msgs) for path, msgs in errors.items()}
+    if extra:
+        body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError) -> Response:
+        return render_problem(
+            exc.status, exc.detail, problem=exc.problem, title=exc.title,
+            errors=exc.errors, headers=exc.headers, extra=exc.extra,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        headers = {}
+        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        detail = exc.description if status != 500 else None
+        if status == 413:
+            detail = (f"The request body exceeds the limit of "
+                      f"{app.config.get('MAX_CONTENT_LENGTH')} bytes.")
+        errors = None
+        # webargs (query parameters) raises 422 with messages keyed by location first.
+        messages = (getattr(exc, "data", None) or {}).get("messages")
+        if isinstance(messages, Mapping):
+            errors = {}
+            for location_messages in messages.values():
+                errors.update(flatten_errors(location_messages))
+            detail = "The query parameters are invalid; see `errors`."
+        return render_problem(status, detail, headers=headers, errors=errors)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # The traceback goes to the log; the client learns nothing about internals.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_problem(500, "An internal error occurred; it has been logged.")
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error of this API is documented."""
+
+    type = fields.String(required=True, metadata={"example": "/api/v1/problems/validation-error"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Messages keyed by field path "
+                                                  "(e.g. smuggled_migrants.total)."})

@@ -1,0 +1,191 @@
+"""HTTP handlers for reports: parse, call the service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from reporting.accounts.auth import current_principal, requires
+from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
+from reporting.bodies import json_body, load
+from reporting.db import request_session
+from reporting.errors import ProblemError, ValidationProblem
+from reporting.openapi import problems
+from reporting.reports import schemas, service
+from reporting.reports.fields import check_text
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="Submit, amend, withdraw and read incident reports.")
+
+REPORT_BODY = {"required": True,
+               "content": {"application/json": {"schema": schemas.ReportSchema}}}
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "Retry-safe submission: the same key and body return the same report "
+                   "(200); the same key with another body is a 409.",
+}
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not all(33 <= ord(c) <= 126 for c in key):
+        raise ValidationProblem(
+            {"Idempotency-Key": ["1 to 255 visible ASCII characters, no spaces."]},
+            detail="The Idempotency-Key header is malformed.")
+    return key
+
+
+def _report_id(report_id: str) -> str:
+    # Ids are UUIDs; anything else cannot name a report, and must not reach the database
+    # (NUL bytes and the like would make PostgreSQL fail rather than find nothing).
+    try:
+        check_text(report_id)
+    except Exception:
+        raise ProblemError(404, "No such report.") from None
+    if len(report_id) != 36:
+        raise ProblemError(404, "No such report.")
+    return report_id
+
+
+def _call(operation: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a service operation, translating its domain errors into problem documents."""
+    try:
+        return operation(*args, **kwargs)
+    except service.ReportNotFound:
+        raise ProblemError(404, "No such report.") from None
+    except service.NotAllowed as exc:
+        raise ProblemError(403, str(exc), problem="forbidden-role") from None
+    except service.IdempotencyConflict as exc:
+        raise ProblemError(409, str(exc), problem="idempotency-conflict") from None
+    except service.LifecycleConflict as exc:
+        raise ProblemError(409, str(exc), problem="lifecycle-conflict") from None
+
+
+def _submitted(outcome: service.Outcome, created: int) -> tuple[dict, int]:
+    body = {"id": outcome.report.id, "version": outcome.version.version,
+            "status": outcome.report.status,
+            "receipt": service.receipt_of(outcome.report, outcome.version)}
+    return body, 200 if outcome.replayed else created
+
+
+def _resource(outcome: service.Outcome) -> dict[str, Any]:
+    report, version = outcome.report, outcome.version
+    return {"id": report.id, "state": report.state_iso3, "version": report.current_version,
+            "status": report.status, "sharing": report.sharing,
+            "created_at": report.created_at, "updated_at": report.updated_at,
+            "content_sha256": version.content_sha256, "report": service.parse_body(version)}
+
+
+def _write(operation: Any, *args: Any) -> tuple[dict, int]:
+    """The shared path of submit and amend: idempotency, validation, storage, commit."""
+    principal = current_principal()
+    document = json_body()
+    key = _idempotency_key()
+    fingerprint = service.request_fingerprint(request.method, request.path, document)
+    session = request_session()
+    replay = _call(service.check_idempotency, session, principal, key, fingerprint)
+    if replay is not None:
+        return _submitted(replay, 201)
+    data = load(schemas.ReportSchema(), document)
+    outcome = _call(operation, session, principal, *args, data,
+                    idempotency_key=key, fingerprint=fingerprint)
+    session.commit()
+    return _submitted(outcome, 201)
+
+
+@blp.route("")
+class Reports(MethodView):
+    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER],
+             summary="Submit a new report")
+    @blp.response(201, schemas.SubmittedSchema, description="Accepted as version 1")
+    @blp.alt_response(200, schema=schemas.SubmittedSchema,
+                      description="Replay of an earlier request with the same Idempotency-Key")
+    @problems(blp, *WRITE_ERRORS)
+    @requires(REPORTS_WRITE, REPORT_WRITERS)
+    def post(self) -> tuple[dict, int]:
+        return _write(service.submit_report)
+
+    @blp.arguments(schemas.ReportQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, schemas.ReportPageSchema)
+    @problems(blp, 401, 403, 422)
+    @requires(REPORTS_READ)
+    def get(self, limit: int, cursor: str | None = None, period: str | None = None,
+            **filters: str) -> dict[str, Any]:
+        """List the reports the caller may read, newest first."""
+        start, end = schemas.period_range(period) if period else (None, None)
+        page_filter = service.ReportFilter(period_start=start, period_end=end, **filters)
+        try:
+            items, next_cursor = service.list_reports(
+                request_session(), current_principal(), page_filter,
+                limit=limit, cursor=cursor)
+        except ValueError:
+            raise ValidationProblem({"cursor": ["Not a cursor this API issued."]}) from None
+        return {"items": [_resource(item) for item in items], "next_cursor": next_cursor}
+
+
+
+@blp.route("/<report_id>")
+class ReportItem(MethodView):
+    @blp.response(200, schemas.ReportResourceSchema)
+    @problems(blp, 401, 403, 404)
+    @requires(REPORTS_READ)
+    def get(self, report_id: str) -> dict[str, Any]:
+        """The newest version of a report."""
+        outcome = _call(service.get_report, request_session(), current_principal(),
+                        _report_id(report_id))
+        return _resource(outcome)
+
+
+@blp.route("/<report_id>/versions")
+class ReportVersions(MethodView):
+    @blp.response(200, schemas.VersionListSchema)
+    @problems(blp, 401, 403, 404)
+    @requires(REPORTS_READ)
+    def get(self, report_id: str) -> dict[str, Any]:
+        """Every version of a report, oldest first."""
+        report, versions = _call(service.list_versions, request_session(),
+                                 current_principal(), _report_id(report_id))
+        return {"id": report.id, "status": report.status, "versions": [
+            {"version": v.version, "received_at": v.received_at,
+             "content_sha256": v.content_sha256, "receipt": service.receipt_of(report, v),
+             "report": service.parse_body(v)} for v in versions]}
+
+    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER],
+             summary="Amend a report (a new version)")
+    @blp.response(201, schemas.SubmittedSchema, description="Accepted as a new version")
+    @blp.alt_response(200, schema=schemas.SubmittedSchema,
+                      description="Replay of an earlier request with the same Idempotency-Key")
+    @problems(blp, *WRITE_ERRORS)
+    @requires(REPORTS_WRITE, REPORT_WRITERS)
+    def post(self, report_id: str) -> tuple[dict, int]:
+        return _write(service.amend_report, _report_id(report_id))
+
+
+
+@blp.route("/<report_id>/withdraw")
+class ReportWithdrawal(MethodView):
+    @blp.doc(requestBody={"required": False, "content": {
+        "application/json": {"schema": schemas.WithdrawSchema}}})
+    @blp.response(200, schemas.ReportResourceSchema)
+    @problems(blp, *WRITE_ERRORS)
+    @requires(REPORTS_WRITE, REPORT_WRITERS)
+    def post(self, report_id: str) -> dict[str, Any]:
+        """Withdraw a report; its versions stay readable and it no longer counts."""
+        report_id = _report_id(report_id)
+        reason = None
+        if request.content_length or request.mimetype:
+            reason = load(schemas.WithdrawSchema(), json_body()).get("reason")
+        session = request_session()
+        principal = current_principal()
+        _call(service.withdraw_report, session, principal, report_id, reason)
+        session.commit()
+        return _resource(_call(service.get_report, session, principal, report_id))
+

@@ -1,0 +1,291 @@
+"""Domain operations on reports: plain functions taking a session and the acting principal.
+
+Nothing here knows about HTTP. Callers commit; every function leaves the session
+unchanged when it raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reporting.accounts.roles import REPORT_WRITERS
+from reporting.accounts.service import Principal
+from reporting.db import utcnow
+from reporting.directory.service import get_member_state
+from reporting.ledger.canonical import canonical_bytes, sha256_hex
+from reporting.reports import lifecycle
+from reporting.reports.models import IdempotencyKey, Report, ReportEvent, ReportVersion
+from reporting.reports.schemas import normalise
+from reporting.reports.sharing import can_read, owns, visible_reports
+
+
+class ReportNotFound(LookupError):
+    """No report with that id exists for this caller (it may exist for others)."""
+
+
+class NotAllowed(PermissionError):
+    """The caller may see the report but not do this to it."""
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used before with a different request."""
+
+
+class LifecycleConflict(Exception):
+    """The report's status does not allow the action."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report
+    version: ReportVersion
+    replayed: bool = False
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    """SHA-256 of the request as an idempotency key binds it.
+
+    Uses sorted-key JSON rather than RFC 8785 because the body is not yet validated and
+    may hold values JCS refuses (huge integers); this hash is never signed.
+    """
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
+
+
+def receipt_of(report: Report, version: ReportVersion) -> dict[str, Any]:
+    """The receipt of a version (SPEC §3). Signing and the log index come with the ledger."""
+    return {
+        "report_id": report.id,
+        "version": version.version,
+        "state": report.state_iso3,
+        "received_at": version.received_at.isoformat().replace("+00:00", "Z"),
+        "content_sha256": version.content_sha256,
+    }
+
+
+def _check_writer(principal: Principal) -> str:
+    if principal.role not in REPORT_WRITERS or principal.state is None:
+        raise NotAllowed(f"The role {principal.role} does not write reports.")
+    return principal.state
+
+
+def _replay(session: Session, state: str, key: str, fingerprint: str) -> Outcome | None:
+    stored = session.get(IdempotencyKey, (state, key))
+    if stored is None:
+        return None
+    if stored.request_sha256 != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used with a different request.")
+    report = session.scalar(select(Report).where(Report.id == stored.report_id))
+    version = session.get(ReportVersion, (stored.report_id, stored.version))
+    assert report is not None  # noqa: S101 - guaranteed by the foreign keys
+    assert version is not None  # noqa: S101
+    return Outcome(report, version, replayed=True)
+
+
+def check_idempotency(session: Session, principal: Principal, key: str | None,
+                      fingerprint: str) -> Outcome | None:
+    """The earlier outcome of this key and request, None for a new key, or a conflict."""
+    if key is None or principal.state is None:
+        return None
+    return _replay(session, principal.state, key, fingerprint)
+
+
+def _apply_body(report: Report, body: dict[str, Any]) -> None:
+    incident, route = body["incident"], body["route"]
+    report.sharing = body["sharing"]
+    report.incident_date = date.fromisoformat(incident["date"])
+    report.incident_country = incident["country"]
+    report.transport_mode = incident["transport_mode"]
+    report.origin_countries = "," + ",".join(route["origin_countries"]) + ","
+    report.intended_destination = route["intended_destination"]
+
+
+def _new_version(report: Report, number: int, body: dict[str, Any], principal: Principal,
+                 now: datetime) -> ReportVersion:
+    canonical = canonical_bytes(body)
+    return ReportVersion(report_id=report.id, version=number, body=canonical.decode("utf-8"),
+                         content_sha256=sha256_hex(canonical), received_at=now,
+                         submitted_by=principal.token_id)
+
+
+def _store_with_key(session: Session, principal: Principal, key: str | None, fingerprint: str,
+                    outcome: Outcome) -> Outcome:
+    if key is None:
+        session.flush()
+        return outcome
+    session.add(IdempotencyKey(state_iso3=principal.state, key=key, request_sha256=fingerprint,
+                               report_id=outcome.report.id, version=outcome.version.version))
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer as it did. The
+        # transaction holds nothing but this request's rows, so rolling it back is safe.
+        session.rollback()
+        replay = _replay(session, principal.state or "", key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+    return outcome
+
+
+def submit_report(session: Session, principal: Principal, data: dict[str, Any], *,
+                  idempotency_key: str | None = None, fingerprint: str = "") -> Outcome:
+    """Store a validated report as version 1 of a new report."""
+    state = _check_writer(principal)
+    member = get_member_state(session, state)
+    if "sharing" not in data:
+        data = {**data, "sharing": member.default_sharing}
+    body = normalise(data)
+    now = utcnow()
+    report = Report(id=str(uuid.uuid4()), state_iso3=state, current_version=1,
+                    status=lifecycle.next_status(None, lifecycle.SUBMIT),
+                    created_at=now, updated_at=now)
+    _apply_body(report, body)
+    version = _new_version(report, 1, body, principal, now)
+    session.add_all([report, version, ReportEvent(
+        report_id=report.id, version=1, action=lifecycle.SUBMIT, status_after=report.status,
+        actor_token_id=principal.token_id, at=now)])
+    return _store_with_key(session, principal, idempotency_key, fingerprint,
+                           Outcome(report, version))
+
+
+def _owned_report(session: Session, principal: Principal, report_id: str) -> Report:
+    report = session.scalar(select(Report).where(Report.id == report_id))
+    if report is None or not owns(principal, report):
+        # Another state's report does not exist for this caller, readable or not.
+        raise ReportNotFound(report_id)
+    return report
+
+
+def _transition(report: Report, action: str) -> str:
+    try:
+        return lifecycle.next_status(report.status, action)
+    except lifecycle.TransitionNotAllowed as exc:
+        raise LifecycleConflict(str(exc)) from None
+
+
+def amend_report(session: Session, principal: Principal, report_id: str, data: dict[str, Any],
+                 *, idempotency_key: str | None = None, fingerprint: str = "") -> Outcome:
+    """Store a validated body as the next version of the caller's own report.
+
+    A body without ``sharing`` keeps the report's current level.
+    """
+    _check_writer(principal)
+    report = _owned_report(session, principal, report_id)
+    status = _transition(report, lifecycle.AMEND)
+    if "sharing" not in data:
+        data = {**data, "sharing": report.sharing}
+    body = normalise(data)
+    now = utcnow()
+    number = report.current_version + 1
+    version = _new_version(report, number, body, principal, now)
+    report.current_version, report.status, report.updated_at = number, status, now
+    _apply_body(report, body)
+    session.add_all([version, ReportEvent(
+        report_id=report.id, version=number, action=lifecycle.AMEND, status_after=status,
+        actor_token_id=principal.token_id, at=now)])
+    return _store_with_key(session, principal, idempotency_key, fingerprint,
+                           Outcome(report, version))
+
+
+def withdraw_report(session: Session, principal: Principal, report_id: str,
+                    reason: str | None = None) -> Report:
+    """Withdraw the caller's own report; its versions stay readable."""
+    _check_writer(principal)
+    report = _owned_report(session, principal, report_id)
+    status = _transition(report, lifecycle.WITHDRAW)
+    now = utcnow()
+    report.status, report.updated_at = status, now
+    session.add(ReportEvent(report_id=report.id, version=report.current_version,
+                            action=lifecycle.WITHDRAW, status_after=status, reason=reason,
+                            actor_token_id=principal.token_id, at=now))
+    session.flush()
+    return report
+
+
+def get_report(session: Session, principal: Principal, report_id: str) -> Outcome:
+    """The newest version of a report the caller may read."""
+    report = session.scalar(select(Report).where(Report.id == report_id))
+    if report is None or not can_read(session, principal, report):
+        raise ReportNotFound(report_id)
+    version = session.get(ReportVersion, (report.id, report.current_version))
+    assert version is not None  # noqa: S101 - current_version always exists
+    return Outcome(report, version)
+
+
+def list_versions(session: Session, principal: Principal,
+                  report_id: str) -> tuple[Report, list[ReportVersion]]:
+    report = get_report(session, principal, report_id).report
+    versions = session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
+                               .order_by(ReportVersion.version)).all()
+    return report, list(versions)
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    state: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None  # exclusive
+    status: str | None = None
+    origin: str | None = None
+    destination: str | None = None
+    mode: str | None = None
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"r{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position a cursor stands for, or ValueError for anything we did not issue."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("not a cursor this API issued") from None
+    if not raw.startswith("r") or not raw[1:].isdigit() or len(raw) > 20:
+        raise ValueError("not a cursor this API issued")
+    return int(raw[1:])
+
+
+def list_reports(session: Session, principal: Principal, filters: ReportFilter, *,
+                 limit: int, cursor: str | None = None) -> tuple[list[Outcome], str | None]:
+    """A page of readable reports, newest first, and the cursor of the next page."""
+    query = select(Report, ReportVersion).join(
+        ReportVersion, (ReportVersion.report_id == Report.id)
+        & (ReportVersion.version == Report.current_version)
+    ).where(visible_reports(principal))
+    if filters.state:
+        query = query.where(Report.state_iso3 == filters.state)
+    if filters.period_start:
+        query = query.where(Report.incident_date >= filters.period_start)
+    if filters.period_end:
+        query = query.where(Report.incident_date < filters.period_end)
+    if filters.status:
+        query = query.where(Report.status == filters.status)
+    if filters.origin:
+        query = query.where(Report.origin_countries.contains(f",{filters.origin},"))
+    if filters.destination:
+        query = query.where(Report.intended_destination == filters.destination)
+    if filters.mode:
+        query = query.where(Report.transport_mode == filters.mode)
+    if cursor:
+        query = query.where(Report.seq < decode_cursor(cursor))
+    rows = session.execute(query.order_by(Report.seq.desc()).limit(limit + 1)).all()
+    page = [Outcome(report, version) for report, version in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1][0].seq) if len(rows) > limit else None
+    return page, next_cursor
+
+
+def parse_body(version: ReportVersion) -> dict[str, Any]:
+    return json.loads(version.body)

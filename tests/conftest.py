@@ -1,0 +1,115 @@
+"""Real-database fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema is built by the Alembic migrations (never ``create_all``), once per engine
+and session; each test starts from reference data only, with no members, accounts or
+reports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, delete, text
+from sqlalchemy.engine import make_url
+
+from reporting import create_app, schema
+from reporting.accounts.models import ApiToken, User
+from reporting.accounts.service import create_token
+from reporting.config import Settings
+from reporting.db import Database, get_database
+from reporting.directory.models import MemberState
+from reporting.directory.service import add_member_states, load_reference_data
+from reporting.reports.models import IdempotencyKey, Report, ReportEvent, ReportVersion
+
+POSTGRES_URL = os.environ.get(
+    "VRS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test")
+
+# Children before parents, so deleting in this order never trips a foreign key.
+TRANSIENT_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, ApiToken, User,
+                    MemberState)
+
+
+def create_postgres_database(url: str) -> None:
+    """Drop and create the test database, so every run starts from nothing.
+
+    Fails (never skips) when PostgreSQL is unreachable: the PostgreSQL half of the suite
+    is part of the contract.
+    """
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'openvrs.db'}"
+    else:
+        create_postgres_database(POSTGRES_URL)
+        url = POSTGRES_URL
+    schema.upgrade(url)
+    database = Database(url)
+    with database.session() as session:
+        load_reference_data(session)
+    database.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    settings = Settings(database_url=database_url,
+                        data_dir=Path(tmp_path_factory.mktemp("data")),
+                        max_body_bytes=65_536)
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    yield application
+    get_database(application).dispose()
+
+
+@pytest.fixture
+def database(app: Flask) -> Iterator[Database]:
+    database = get_database(app)
+    yield database
+    with database.session() as session:
+        for model in TRANSIENT_TABLES:
+            session.execute(delete(model))
+
+
+@pytest.fixture
+def client(app: Flask, database: Database) -> FlaskClient:
+    return app.test_client()
+
+
+TokenMaker = Callable[..., str]
+
+
+@pytest.fixture
+def make_token(database: Database) -> TokenMaker:
+    """Make member states on demand and return a bearer secret for them."""
+
+    def make(state: str | None = "IDN", role: str = "reporter", *,
+             scopes: list[str] | None = None, expires_in: timedelta | None = None,
+             default_sharing: str = "national") -> str:
+        with database.session() as session:
+            if state:
+                add_member_states(session, [state], default_sharing)
+            _, secret = create_token(session, role=role, state=state, scopes=scopes,
+                                     expires_in=expires_in)
+        return secret
+
+    return make
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}

@@ -1,0 +1,107 @@
+"""The ``vrs`` command line, run as a user runs it (click's runner, real database)."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from reporting.accounts.models import ApiToken, User
+from reporting.accounts.service import hash_token
+from reporting.cli import main
+from reporting.db import Database
+from reporting.directory.models import Country, MemberState
+
+
+def run(tmp_path, *args: str, input: str | None = None):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "--database-url", url,
+                                       *args], input=input)
+    return result, url
+
+
+def count(url: str, model) -> int:
+    database = Database(url)
+    try:
+        with database.session() as session:
+            return session.scalar(select(func.count()).select_from(model))
+    finally:
+        database.dispose()
+
+
+def test_init_twice_changes_nothing(tmp_path):
+    first, url = run(tmp_path, "init")
+    assert first.exit_code == 0, first.output
+    countries = count(url, Country)
+    second, _ = run(tmp_path, "init")
+    assert second.exit_code == 0, second.output
+    assert "added 0 countries, 0 regions and groups, 0 memberships" in second.output
+    assert count(url, Country) == countries > 240
+
+
+def test_members_add_checks_codes(tmp_path):
+    run(tmp_path, "init")
+    ok, url = run(tmp_path, "members", "add", "IDN", "aus")
+    assert ok.exit_code == 0
+    assert "IDN AUS" in ok.output
+    bad, _ = run(tmp_path, "members", "add", "XYZ")
+    assert bad.exit_code == 1
+    assert "not an ISO 3166-1" in bad.output
+    assert count(url, MemberState) == 2
+
+
+def test_tokens_create_prints_only_the_token_and_stores_its_hash(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "MYS")
+    result, url = run(tmp_path, "tokens", "create", "--state", "MYS", "--role", "analyst",
+                      "--expires-in", "30")
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    assert secret.startswith("vrs_")
+    assert "\n" not in secret
+    database = Database(url)
+    with database.session() as session:
+        token = session.scalars(select(ApiToken)).one()
+        assert token.token_hash == hash_token(secret)
+        assert token.scopes == "reports:read summaries:read"
+        assert token.expires_at is not None
+    database.dispose()
+
+
+def test_tokens_create_refuses_scopes_beyond_the_role(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "MYS")
+    result, url = run(tmp_path, "tokens", "create", "--state", "MYS", "--role", "analyst",
+                      "--scopes", "reports:write")
+    assert result.exit_code == 1
+    assert "may not hold" in result.output
+    assert count(url, ApiToken) == 0
+
+
+def test_tokens_for_non_members_are_refused(tmp_path):
+    run(tmp_path, "init")
+    result, url = run(tmp_path, "tokens", "create", "--state", "FRA", "--role", "reporter")
+    assert result.exit_code == 1
+    assert count(url, ApiToken) == 0
+
+
+def test_users_add_hashes_the_prompted_password(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "THA")
+    result, url = run(tmp_path, "users", "add", "officer@example.org", "--state", "THA",
+                      "--role", "state_admin", input="pa55word\npa55word\n")
+    assert result.exit_code == 0, result.output
+    database = Database(url)
+    with database.session() as session:
+        user = session.scalars(select(User)).one()
+        assert user.password_hash.startswith("$argon2id$")
+    database.dispose()
+
+
+def test_demo_submits_through_http_and_shows_rejections(tmp_path):
+    result, url = run(tmp_path, "demo", "--reports", "25", "--seed", "7")
+    assert result.exit_code == 0, result.output
+    assert "accepted: 25 new, 0 replayed" in result.output
+    assert "Personal data in free text" in result.output
+    assert "+62 812" not in result.output.split("deliberately invalid")[1]
+    again, _ = run(tmp_path, "demo", "--reports", "25", "--seed", "7")
+    assert "accepted: 0 new, 25 replayed" in again.output

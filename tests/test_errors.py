@@ -1,0 +1,113 @@
+"""Every error status answers an RFC 9457 problem document and changes nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from reporting.reports.models import Report
+from tests.conftest import bearer
+from tests.factories import report
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    problem = response.get_json()
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["type"]
+    assert problem["instance"] == response.request.path
+    return problem
+
+
+def stored_reports(database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Report))
+
+
+@pytest.fixture
+def writer(make_token):
+    return make_token("IDN")
+
+
+def post_raw(client, secret, data, content_type="application/json"):
+    return client.post("/api/v1/reports", data=data,
+                       headers={**bearer(secret), "Content-Type": content_type})
+
+
+@pytest.mark.parametrize("data", [
+    b"{", b"not json", b'{"incident": }', b"\xff\xfe{}", b'{"a": NaN}', b'{"a": Infinity}',
+    b'{"sharing": "national", "sharing": "all_members"}', b"[" * 50_000,
+], ids=["truncated", "text", "syntax", "not-utf8", "nan", "infinity", "duplicate-key",
+        "deep-nesting"])
+def test_malformed_json_is_400(client, writer, database, data):
+    problem = assert_problem(post_raw(client, writer, data), 400)
+    assert problem["type"].endswith("/malformed-json")
+    assert stored_reports(database) == 0
+
+
+@pytest.mark.parametrize("document", [[], "report", 42, None])
+def test_json_that_is_not_an_object_is_422(client, writer, database, document):
+    problem = assert_problem(post_raw(client, writer, json.dumps(document)), 422)
+    assert "body" in problem["errors"]
+
+
+def test_wrong_media_type_is_415(client, writer, database):
+    assert_problem(post_raw(client, writer, json.dumps(report()), "text/plain"), 415)
+    assert_problem(post_raw(client, writer, "a=1", "application/x-www-form-urlencoded"), 415)
+    assert stored_reports(database) == 0
+
+
+def test_oversized_body_is_413(client, writer, database, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    padded = report(narrative="a" * 10)
+    data = json.dumps(padded).replace('"narrative"', '"padding": "' + "x" * limit + '", '
+                                                    '"narrative"', 1)
+    problem = assert_problem(post_raw(client, writer, data), 413)
+    assert str(limit) in problem["detail"]
+    assert stored_reports(database) == 0
+
+
+def test_wrong_types_and_unknown_fields_are_422_keyed_by_path(client, writer, database):
+    body = report(**{"smuggled_migrants.total": "20", "harm.deaths": -1,
+                     "incident.transport": "sea", "criminal_justice.investigation_opened": 1})
+    problem = assert_problem(client.post("/api/v1/reports", json=body, headers=bearer(writer)),
+                             422)
+    assert set(problem["errors"]) >= {"smuggled_migrants.total", "harm.deaths",
+                                      "incident.transport",
+                                      "criminal_justice.investigation_opened"}
+    assert stored_reports(database) == 0
+
+
+def test_unauthenticated_is_401(client, database):
+    assert_problem(client.get("/api/v1/reports"), 401)
+
+
+def test_forbidden_is_403(client, make_token, database):
+    analyst = make_token("IDN", "analyst")
+    assert_problem(client.post("/api/v1/reports", json=report(), headers=bearer(analyst)), 403)
+
+
+@pytest.mark.parametrize("report_id", ["00000000-0000-4000-8000-000000000000", "nope",
+                                       "a" * 36, "%00" * 12])
+def test_unknown_report_is_404(client, writer, report_id):
+    assert_problem(client.get(f"/api/v1/reports/{report_id}", headers=bearer(writer)), 404)
+
+
+def test_unknown_route_and_wrong_method_are_problems(client, writer):
+    assert_problem(client.get("/api/v1/nothing-here", headers=bearer(writer)), 404)
+    response = client.delete("/api/v1/reports", headers=bearer(writer))
+    assert_problem(response, 405)
+    assert "POST" in response.headers["Allow"]
+
+
+def test_conflict_is_409(client, writer):
+    headers = {**bearer(writer), "Idempotency-Key": "dup"}
+    client.post("/api/v1/reports", json=report(), headers=headers)
+    assert_problem(client.post("/api/v1/reports", json=report(narrative="Other text."),
+                               headers=headers), 409)
