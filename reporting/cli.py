@@ -206,5 +206,127 @@ def demo(ctx: click.Context, count: int, seed: int) -> None:
     run_demo(_settings(ctx), count=count, seed=seed)
 
 
+@main.group()
+def keys() -> None:
+    """The service's Ed25519 signing keys (receipts, tree heads, checkpoints)."""
+
+
+def _activate_key(ctx: click.Context, *, rotate: bool, from_env: bool) -> None:
+    from reporting.ledger.keys import Keyring, KeyUnavailable
+    from reporting.ledger.log import Ledger, LedgerUnavailable
+    from reporting.ledger.models import LogState
+
+    settings = _settings(ctx)
+    keyring = Keyring.from_env(settings.data_dir)
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            state = session.get(LogState, 1)
+            if state is None:
+                _fail("the database is not initialised: run `vrs init` first")
+            if state.active_kid and not rotate:
+                _fail(f"key {state.active_kid} is active already; use `vrs keys rotate`")
+            if rotate and not state.active_kid:
+                _fail("no key is active yet; use `vrs keys generate`")
+            key = keyring.environment_key() if from_env else keyring.create()
+            if key is None:
+                _fail("VRS_SIGNING_KEY is not set")
+            if key.kid == state.active_kid:
+                _fail(f"key {key.kid} is the active key already")
+            Ledger(keyring, settings.log_origin).activate(session, key)
+    except (KeyUnavailable, LedgerUnavailable) as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+    where = "the environment" if from_env else str(keyring.key_dir)
+    click.echo(f"active signing key {key.kid} (private key: {where}; public key in the JWKS)")
+
+
+@keys.command("generate")
+@click.option("--from-env", is_flag=True,
+              help="Register the key in VRS_SIGNING_KEY instead of creating a key file.")
+@click.pass_context
+def keys_generate(ctx: click.Context, from_env: bool) -> None:
+    """Create the first signing key (encrypted with VRS_KEY_PASSPHRASE)."""
+    _activate_key(ctx, rotate=False, from_env=from_env)
+
+
+@keys.command("rotate")
+@click.option("--from-env", is_flag=True,
+              help="Switch to the key in VRS_SIGNING_KEY instead of creating a key file.")
+@click.pass_context
+def keys_rotate(ctx: click.Context, from_env: bool) -> None:
+    """Sign with a new key from now on; old public keys stay published."""
+    _activate_key(ctx, rotate=True, from_env=from_env)
+
+
+@keys.command("seed")
+def keys_seed() -> None:
+    """Print a new base64url Ed25519 seed for VRS_SIGNING_KEY (nothing is stored)."""
+    from reporting.ledger.keys import new_seed
+
+    click.echo(new_seed())
+
+
+@main.command("audit-log")
+@click.pass_context
+def audit_log_command(ctx: click.Context) -> None:
+    """Check the database for altered report versions, leaves, nodes or tree heads."""
+    from reporting.extensions import make_ledger
+    from reporting.reports.audit import audit_log
+
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            findings = audit_log(session, make_ledger(_settings(ctx)))
+    finally:
+        database.dispose()
+    _report(findings, as_json=False)
+
+
+def _report(findings, *, as_json: bool) -> None:  # noqa: ANN001 - ledger.verify.Findings
+    import json as json_module
+
+    if as_json:
+        click.echo(json_module.dumps({"passed": findings.passed, "ok": findings.ok,
+                                      "failures": findings.failures}, indent=2))
+    else:
+        for line in findings.ok:
+            click.echo(f"ok    {line}")
+        for line in findings.failures:
+            click.secho(f"FAIL  {line}", fg="red")
+        click.secho("verified" if findings.passed else "VERIFICATION FAILED",
+                    fg="green" if findings.passed else "red", bold=True)
+    if not findings.passed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--server", help="Base URL of an OpenVRS server, e.g. http://127.0.0.1:8000")
+@click.option("--bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An exported bundle (keys, tree head, entries) instead of a server.")
+@click.option("--since", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A tree head saved earlier: check the log only grew since.")
+@click.option("--report", "report_ids", multiple=True,
+              help="Check the inclusion of this report's receipts (repeatable).")
+@click.option("--save", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the verified tree head here, for a later --since.")
+@click.option("--export", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write what was fetched as a bundle, to verify again offline.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def verify(server: str | None, bundle: Path | None, since: Path | None,
+           report_ids: tuple[str, ...], save: Path | None, export: Path | None,
+           as_json: bool) -> None:
+    """Rebuild the log and check every signature, the root, consistency and inclusion."""
+    from reporting.ledger.client import run_verification
+
+    if bool(server) == bool(bundle):
+        _fail("give either --server or --bundle")
+    findings = run_verification(server=server, bundle=bundle, since=since,
+                                report_ids=report_ids, save=save, export=export,
+                                progress=not as_json)
+    _report(findings, as_json=as_json)
+
+
 if __name__ == "__main__":
     main()

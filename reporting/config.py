@@ -44,6 +44,8 @@ class Settings:
     login_token_minutes: int = 60
     page_size_default: int = 50
     page_size_max: int = 200
+    # The log's name in checkpoints (C2SP: a schema-less URL that identifies the log).
+    log_origin: str = "openvrs.localhost/log"
 
     def __post_init__(self) -> None:
         data_dir = Path(self.data_dir)
@@ -70,6 +72,7 @@ class Settings:
             "broker_url": env.get("VRS_BROKER_URL", ""),
             "max_body_bytes": _int("VRS_MAX_BODY_BYTES", 1_048_576),
             "login_token_minutes": _int("VRS_LOGIN_TOKEN_MINUTES", 60),
+            "log_origin": env.get("VRS_LOG_ORIGIN") or "openvrs.localhost/log",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

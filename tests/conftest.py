@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, delete, text
+from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
 
 from reporting import create_app, schema
@@ -23,16 +23,22 @@ from reporting.accounts.models import ApiToken, User
 from reporting.accounts.service import create_token
 from reporting.config import Settings
 from reporting.db import Database, get_database
-from reporting.directory.models import MemberState
+from reporting.directory.models import MemberState, StateKey
 from reporting.directory.service import add_member_states, load_reference_data
+from reporting.extensions import make_ledger
+from reporting.ledger.keys import new_seed
+from reporting.ledger.models import Cosignature, LogLeaf, LogNode, LogState, TreeHead
 from reporting.reports.models import IdempotencyKey, Report, ReportEvent, ReportVersion
+
+# The service signs with a key from the environment in tests: no key files, no passphrase.
+os.environ["VRS_SIGNING_KEY"] = new_seed()
 
 POSTGRES_URL = os.environ.get(
     "VRS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test")
 
 # Children before parents, so deleting in this order never trips a foreign key.
-TRANSIENT_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, ApiToken, User,
-                    MemberState)
+TRANSIENT_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, LogNode, LogLeaf,
+                    TreeHead, Cosignature, StateKey, ApiToken, User, MemberState)
 
 
 def create_postgres_database(url: str) -> None:
@@ -62,8 +68,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     database = Database(url)
     with database.session() as session:
         load_reference_data(session)
+        activate_environment_key(session, url)
     database.dispose()
     return url
+
+
+def activate_environment_key(session, url: str) -> str:
+    ledger = make_ledger(Settings(database_url=url))
+    key = ledger.keyring.environment_key()
+    assert key is not None
+    ledger.activate(session, key)
+    return key.kid
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +99,9 @@ def database(app: Flask) -> Iterator[Database]:
     with database.session() as session:
         for model in TRANSIENT_TABLES:
             session.execute(delete(model))
+        # An empty log again, signing with the environment key (a test may have rotated).
+        session.execute(update(LogState).values(tree_size=0))
+        activate_environment_key(session, database.url)
 
 
 @pytest.fixture

@@ -44,8 +44,10 @@ def current_principal() -> Principal:
     return principal
 
 
-# Blueprints whose routes need no token: the OpenAPI document and docs page, and login.
-PUBLIC_BLUEPRINTS = frozenset({"api-docs", "auth"})
+# Blueprints whose routes need no token: the OpenAPI document and docs page, login, and
+# the transparency log (SPEC §3 marks keys, heads, checkpoints, proofs, entries public).
+# The log's routes are public but cosigning, which authenticates through @requires.
+PUBLIC_BLUEPRINTS = frozenset({"api-docs", "auth", "log"})
 
 
 def authenticate_request() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import urllib.error
 import urllib.request
@@ -23,6 +24,8 @@ from werkzeug.serving import make_server
 
 from reporting.config import Settings
 from reporting.demo.synthetic import REPORTING_STATES, synthetic_reports
+
+DEMO_PASSPHRASE = "openvrs-demo"  # noqa: S105 - printed to the user; demo data only
 
 # Each of these carries one mistake a real client makes; the demo shows the answer.
 INVALID_EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -102,6 +105,7 @@ def _setup(settings: Settings) -> dict[str, dict[str, str]]:
     tokens: dict[str, dict[str, str]] = {}
     try:
         with database.session() as session:
+            _ensure_signing_key(session, settings)
             added = add_member_states(session, REPORTING_STATES, default_sharing="region")
             for state in REPORTING_STATES:
                 tokens[state] = {
@@ -113,6 +117,25 @@ def _setup(settings: Settings) -> dict[str, dict[str, str]]:
     click.echo(f"member states: {', '.join(REPORTING_STATES)} "
                f"({len(added)} new; default sharing 'region')")
     return tokens
+
+
+def _ensure_signing_key(session: Any, settings: Settings) -> None:
+    """Receipts need a signing key; the demo makes one if the operator has not."""
+    from reporting.extensions import make_ledger
+    from reporting.ledger.models import LogState
+
+    if session.get(LogState, 1).active_kid:
+        return
+    if not os.environ.get("VRS_KEY_PASSPHRASE") and not os.environ.get("VRS_SIGNING_KEY"):
+        # Key files are always encrypted; a demo without a passphrase gets a fixed one and
+        # says so, since a real installation must choose its own.
+        os.environ["VRS_KEY_PASSPHRASE"] = DEMO_PASSPHRASE
+        click.echo(f"VRS_KEY_PASSPHRASE is not set: the demo encrypts its signing key with "
+                   f"'{DEMO_PASSPHRASE}' (export it to use `vrs serve` on this data)")
+    ledger = make_ledger(settings)
+    key = ledger.keyring.environment_key() or ledger.keyring.create()
+    ledger.activate(session, key)
+    click.echo(f"signing key {key.kid} generated and active")
 
 
 def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:

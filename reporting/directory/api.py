@@ -7,9 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from reporting.accounts.auth import current_principal
+from reporting.accounts.auth import current_principal, requires
+from reporting.accounts.roles import ADMIN, STATE_ADMIN
+from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.directory import schemas, service
+from reporting.errors import ProblemError, ValidationProblem
+from reporting.ledger.signing import b64url, b64url_decode
 from reporting.openapi import problems
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1",
@@ -41,3 +45,31 @@ class Regions(MethodView):
                  "members": countries,
                  "member_states": [c for c in countries if c in members]}
                 for region, countries in service.list_regions(session)]
+
+
+@blp.route("/states/<iso3>/keys")
+class StateKeys(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.StateKeyInSchema}}})
+    @blp.response(201, schemas.StateKeyOutSchema)
+    @problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+    @requires(ADMIN, frozenset({STATE_ADMIN}))
+    def post(self, iso3: str) -> dict[str, Any]:
+        """A state admin registers an Ed25519 public key of the state."""
+        principal = current_principal()
+        if iso3 != principal.state:
+            raise ProblemError(403, "A state admin registers keys of their own state only.")
+        data = load(schemas.StateKeyInSchema(), json_body())
+        try:
+            public_key = b64url_decode(data["public_key"])
+        except ValueError:
+            raise ValidationProblem({"public_key": ["Not base64url."]}) from None
+        session = request_session()
+        try:
+            key = service.register_state_key(session, iso3, public_key,
+                                             data.get("witness_name"))
+        except service.KeyRejected as exc:
+            raise ProblemError(409, str(exc), problem="key-rejected") from None
+        session.commit()
+        return {"kid": key.kid, "state": key.state_iso3, "public_key": b64url(public_key),
+                "witness_name": key.witness_name}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporting.db import Base, UTCDateTime, utcnow
@@ -53,3 +53,17 @@ class MemberState(Base):
     iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), primary_key=True)
     default_sharing: Mapped[str] = mapped_column(String(16), default="national")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StateKey(Base):
+    """An Ed25519 public key a member state registered: for signing its reports and for
+    cosigning checkpoints as a witness (under ``witness_name``)."""
+
+    __tablename__ = "state_keys"
+
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state_iso3: Mapped[str] = mapped_column(ForeignKey("member_states.iso3"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    witness_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class MemberStateSchema(Schema):
@@ -19,3 +19,20 @@ class RegionSchema(Schema):
     members = fields.List(fields.String(), required=True)
     member_states = fields.List(fields.String(), required=True, metadata={
         "description": "Members that take part in this installation"})
+
+
+class StateKeyInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    public_key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$"),
+                               metadata={"description": "base64url raw 32-byte Ed25519 key"})
+    witness_name = fields.String(validate=validate.Length(min=1, max=200), metadata={
+        "description": "Name the state uses in checkpoint cosignature lines"})
+
+
+class StateKeyOutSchema(Schema):
+    kid = fields.String(required=True)
+    state = fields.String(required=True)
+    public_key = fields.String(required=True)
+    witness_name = fields.String(allow_none=True, required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from reporting.directory.models import (
     MemberState,
     Region,
     RegionMembership,
+    StateKey,
 )
 
 
@@ -156,3 +158,30 @@ def list_regions(session: Session, kind: str | None = None) -> list[tuple[Region
     ):
         members.setdefault(code, []).append(iso3)
     return [(region, members.get(region.code, [])) for region in regions]
+
+
+class KeyRejected(ValueError):
+    """A public key that cannot be registered."""
+
+
+def register_state_key(session: Session, iso3: str, public_key: bytes,
+                       witness_name: str | None = None) -> StateKey:
+    """Register a state's Ed25519 public key (32 raw bytes) for report signatures and
+    checkpoint cosignatures; its id is the same truncated SHA-256 the service uses."""
+    get_member_state(session, iso3)
+    if len(public_key) != 32:
+        raise KeyRejected("an Ed25519 public key is 32 bytes")
+    if session.scalar(select(StateKey.kid).where(StateKey.public_key == public_key)):
+        raise KeyRejected("this key is registered already")
+    key = StateKey(kid=hashlib.sha256(public_key).hexdigest()[:16], state_iso3=iso3,
+                   public_key=public_key, witness_name=witness_name)
+    session.add(key)
+    session.flush()
+    return key
+
+
+def state_public_keys(session: Session, iso3: str) -> list[bytes]:
+    """The state's registered, unrevoked public keys."""
+    return [bytes(k) for k in session.scalars(
+        select(StateKey.public_key).where(StateKey.state_iso3 == iso3,
+                                          StateKey.revoked_at.is_(None)))]

@@ -191,9 +191,10 @@ def _inclusion_ranges(index: int, tree_size: int) -> list[tuple[int, int]]:
 def _consistency_ranges(first: int, second: int) -> list[tuple[int, int]]:
     """The ranges whose MTHs form PROOF(first, D[second]) (RFC 9162 §2.1.4.1), in order.
 
-    Mirrors SUBPROOF(m, D[n], b): ``b`` starts true and turns false once the walk
-    goes right of a split, because only then is the old root no longer a node of
-    the new tree the verifier can rebuild on its own.
+    Mirrors SUBPROOF(m, D[n], b). ``b`` stays true while the walk only goes left:
+    the subtree it ends on is then the whole old tree, whose hash the verifier
+    already holds, so it is left out. Once the walk goes right of a split the final
+    subtree is only the tail of the old tree, and its hash has to be sent.
     """
     ranges: list[tuple[int, int]] = []
     start, size, m, whole_old_tree = 0, second, first, True
@@ -345,7 +346,9 @@ def verify_inclusion(
     fn, sn = index, tree_size - 1
     r = leaf_hash
     for p in proof:
-        # Step 4a: reaching the root before the path is used up means extra elements.
+        # Step 4a: reaching the root before the path is used up means surplus
+        # elements. Not redundant with step 5: without it, the path of a leaf in the
+        # right subtree D[k:n] plus MTH(D[0:k]) would "prove" it in D[k:n] alone.
         if sn == 0:
             return False
         # Step 4b: we are a right child, or the last node of a ragged level whose
@@ -381,6 +384,9 @@ def verify_consistency(
         return False
     if not (isinstance(first, int) and isinstance(second, int)):
         return False
+    # The RFC 9162 §2.1.4.2 steps presuppose 0 < first <= second: run on first >
+    # second they accept forgeries (e.g. first=3, second=2, proof [a, b] with
+    # first_root=a, second_root=node_hash(a, b)), so the sizes are checked up front.
     if not 0 < first <= second:
         return False
     if not (_is_hash(first_root) and _is_hash(second_root) and all(_is_hash(p) for p in proof)):
@@ -408,8 +414,9 @@ def verify_consistency(
         # Step 6a: extra elements.
         if sn == 0:
             return False
-        # Step 6b: c is a left sibling (shared by both trees) or the old tree's edge
-        # node has no right sibling in the new tree at this level.
+        # Step 6b: either fn is a right child, so c is its left sibling and lies in
+        # both trees, or fn == sn, the node is on both trees' right edge and c can
+        # again only sit on its left.
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)

@@ -13,6 +13,8 @@ from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.errors import ProblemError, ValidationProblem
+from reporting.extensions import current_ledger
+from reporting.ledger.log import LedgerUnavailable
 from reporting.openapi import problems
 from reporting.reports import schemas, service
 from reporting.reports.fields import check_text
@@ -29,7 +31,13 @@ IDEMPOTENCY_HEADER = {
     "description": "Retry-safe submission: the same key and body return the same report "
                    "(200); the same key with another body is a 409.",
 }
-WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+STATE_SIGNATURE_HEADER = {
+    "name": "State-Signature", "in": "header", "required": False,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{1,16}:[A-Za-z0-9_-]+$"},
+    "description": "`<key id>:<base64url Ed25519 signature>` by a key the state registered, "
+                   "over the RFC 8785 canonical form of the JSON body as sent.",
+}
 
 
 def _idempotency_key() -> str | None:
@@ -67,12 +75,15 @@ def _call(operation: Any, *args: Any, **kwargs: Any) -> Any:
         raise ProblemError(409, str(exc), problem="idempotency-conflict") from None
     except service.LifecycleConflict as exc:
         raise ProblemError(409, str(exc), problem="lifecycle-conflict") from None
+    except LedgerUnavailable as exc:
+        # An operator problem (no key, no passphrase): nothing was stored; retry later.
+        raise ProblemError(503, f"Reports cannot be signed right now: {exc}",
+                           problem="ledger-unavailable") from None
 
 
 def _submitted(outcome: service.Outcome, created: int) -> tuple[dict, int]:
     body = {"id": outcome.report.id, "version": outcome.version.version,
-            "status": outcome.report.status,
-            "receipt": service.receipt_of(outcome.report, outcome.version)}
+            "status": outcome.report.status, "receipt": outcome.receipt}
     return body, 200 if outcome.replayed else created
 
 
@@ -95,15 +106,24 @@ def _write(operation: Any, *args: Any) -> tuple[dict, int]:
     if replay is not None:
         return _submitted(replay, 201)
     data = load(schemas.ReportSchema(), document)
-    outcome = _call(operation, session, principal, *args, data,
-                    idempotency_key=key, fingerprint=fingerprint)
+    signature = None
+    if (header := request.headers.get("State-Signature")) is not None:
+        try:
+            signature = service.check_state_signature(session, principal.state or "", header,
+                                                      document)
+        except service.StateSignatureInvalid as exc:
+            raise ValidationProblem({"State-Signature": [str(exc)]},
+                                    problem="state-signature-invalid",
+                                    title="State signature does not verify") from None
+    outcome = _call(operation, session, principal, *args, data, ledger=current_ledger(),
+                    idempotency_key=key, fingerprint=fingerprint, state_signature=signature)
     session.commit()
     return _submitted(outcome, 201)
 
 
 @blp.route("")
 class Reports(MethodView):
-    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER],
+    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
              summary="Submit a new report")
     @blp.response(201, schemas.SubmittedSchema, description="Accepted as version 1")
     @blp.alt_response(200, schema=schemas.SubmittedSchema,
@@ -151,14 +171,17 @@ class ReportVersions(MethodView):
     @requires(REPORTS_READ)
     def get(self, report_id: str) -> dict[str, Any]:
         """Every version of a report, oldest first."""
-        report, versions = _call(service.list_versions, request_session(),
-                                 current_principal(), _report_id(report_id))
+        session = request_session()
+        report, versions = _call(service.list_versions, session, current_principal(),
+                                 _report_id(report_id))
+        receipts = service.receipts_at(session, [v.log_index for v in versions])
         return {"id": report.id, "status": report.status, "versions": [
             {"version": v.version, "received_at": v.received_at,
-             "content_sha256": v.content_sha256, "receipt": service.receipt_of(report, v),
+             "content_sha256": v.content_sha256, "receipt": receipts[v.log_index],
+             "state_signed": v.state_signature is not None,
              "report": service.parse_body(v)} for v in versions]}
 
-    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER],
+    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
              summary="Amend a report (a new version)")
     @blp.response(201, schemas.SubmittedSchema, description="Accepted as a new version")
     @blp.alt_response(200, schema=schemas.SubmittedSchema,
@@ -174,8 +197,8 @@ class ReportVersions(MethodView):
 class ReportWithdrawal(MethodView):
     @blp.doc(requestBody={"required": False, "content": {
         "application/json": {"schema": schemas.WithdrawSchema}}})
-    @blp.response(200, schemas.ReportResourceSchema)
-    @problems(blp, *WRITE_ERRORS)
+    @blp.response(200, schemas.WithdrawnSchema)
+    @problems(blp, *WRITE_ERRORS, 503)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
     def post(self, report_id: str) -> dict[str, Any]:
         """Withdraw a report; its versions stay readable and it no longer counts."""
@@ -185,7 +208,9 @@ class ReportWithdrawal(MethodView):
             reason = load(schemas.WithdrawSchema(), json_body()).get("reason")
         session = request_session()
         principal = current_principal()
-        _call(service.withdraw_report, session, principal, report_id, reason)
+        receipt = _call(service.withdraw_report, session, principal, report_id, reason,
+                        ledger=current_ledger())
         session.commit()
-        return _resource(_call(service.get_report, session, principal, report_id))
+        resource = _resource(_call(service.get_report, session, principal, report_id))
+        return {**resource, "receipt": receipt}
 

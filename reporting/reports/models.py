@@ -65,6 +65,11 @@ class ReportVersion(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_by: Mapped[str] = mapped_column(String(36))  # token id
+    # Where the version's signed receipt sits in the log (the receipt bytes live there).
+    log_index: Mapped[int] = mapped_column(ForeignKey("log_leaves.index"), unique=True)
+    # A detached Ed25519 signature by the state's own key over the canonical body it sent.
+    state_key_id: Mapped[str | None] = mapped_column(String(16))
+    state_signature: Mapped[str | None] = mapped_column(String(100))
 
 
 class ReportEvent(Base):
@@ -80,6 +85,7 @@ class ReportEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     actor_token_id: Mapped[str] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    log_index: Mapped[int | None] = mapped_column(ForeignKey("log_leaves.index"), unique=True)
 
 
 class IdempotencyKey(Base):

@@ -281,12 +281,22 @@ class StoredReport(fields.Nested):
 
 
 class ReceiptSchema(Schema):
+    """A signed receipt (SPEC §3), exactly as its canonical bytes sit in the log."""
+
     report_id = fields.String(required=True)
     version = fields.Integer(required=True)
     state = fields.String(required=True)
     received_at = fields.String(required=True, metadata={"format": "date-time"})
     content_sha256 = fields.String(required=True, metadata={
         "description": "Hex SHA-256 of the RFC 8785 canonical body."})
+    log_index = fields.Integer(required=True)
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True, metadata={
+        "description": "base64url Ed25519 signature over the RFC 8785 form of the receipt "
+                       "without this field."})
+    event = fields.String(metadata={"description": "Lifecycle event (e.g. withdrawn)."})
+    state_key_id = fields.String(metadata={
+        "description": "Present when the state signed the body with this key."})
 
 
 class SubmittedSchema(Schema):
@@ -313,7 +323,13 @@ class VersionSchema(Schema):
     received_at = fields.DateTime(required=True)
     content_sha256 = fields.String(required=True)
     receipt = fields.Nested(ReceiptSchema, required=True)
+    state_signed = fields.Boolean(required=True)
     report = StoredReport(ReportSchema, required=True)
+
+
+class WithdrawnSchema(ReportResourceSchema):
+    receipt = fields.Nested(ReceiptSchema, required=True, metadata={
+        "description": "The signed receipt of the withdrawal."})
 
 
 class VersionListSchema(Schema):

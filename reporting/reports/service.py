@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,8 +24,12 @@ from sqlalchemy.orm import Session
 from reporting.accounts.roles import REPORT_WRITERS
 from reporting.accounts.service import Principal
 from reporting.db import utcnow
+from reporting.directory.models import StateKey
 from reporting.directory.service import get_member_state
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
+from reporting.ledger.log import Ledger, rfc3339
+from reporting.ledger.models import LogLeaf
+from reporting.ledger.signing import b64url_decode
 from reporting.reports import lifecycle
 from reporting.reports.models import IdempotencyKey, Report, ReportEvent, ReportVersion
 from reporting.reports.schemas import normalise
@@ -45,11 +52,24 @@ class LifecycleConflict(Exception):
     """The report's status does not allow the action."""
 
 
+class StateSignatureInvalid(ValueError):
+    """A State-Signature that names no key of the state or does not verify."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     report: Report
     version: ReportVersion
     replayed: bool = False
+    receipt: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class StateSignature:
+    """A detached signature the client sent, checked against the state's keys."""
+
+    key_id: str
+    signature: str
 
 
 def request_fingerprint(method: str, path: str, body: Any) -> str:
@@ -62,15 +82,16 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 
-def receipt_of(report: Report, version: ReportVersion) -> dict[str, Any]:
-    """The receipt of a version (SPEC §3). Signing and the log index come with the ledger."""
-    return {
-        "report_id": report.id,
-        "version": version.version,
-        "state": report.state_iso3,
-        "received_at": version.received_at.isoformat().replace("+00:00", "Z"),
-        "content_sha256": version.content_sha256,
-    }
+def receipt_of(session: Session, version: ReportVersion) -> dict[str, Any]:
+    """The signed receipt of a version, exactly as logged (SPEC §3)."""
+    return receipts_at(session, [version.log_index])[version.log_index]
+
+
+def receipts_at(session: Session, indexes: list[int]) -> dict[int, dict[str, Any]]:
+    """Signed receipts by log index, in one query."""
+    rows = session.execute(select(LogLeaf.index, LogLeaf.entry)
+                           .where(LogLeaf.index.in_(indexes)))
+    return {index: json.loads(entry) for index, entry in rows}
 
 
 def _check_writer(principal: Principal) -> str:
@@ -90,7 +111,7 @@ def _replay(session: Session, state: str, key: str, fingerprint: str) -> Outcome
     version = session.get(ReportVersion, (stored.report_id, stored.version))
     assert report is not None  # noqa: S101 - guaranteed by the foreign keys
     assert version is not None  # noqa: S101
-    return Outcome(report, version, replayed=True)
+    return Outcome(report, version, replayed=True, receipt=receipt_of(session, version))
 
 
 def check_idempotency(session: Session, principal: Principal, key: str | None,
@@ -111,12 +132,25 @@ def _apply_body(report: Report, body: dict[str, Any]) -> None:
     report.intended_destination = route["intended_destination"]
 
 
-def _new_version(report: Report, number: int, body: dict[str, Any], principal: Principal,
-                 now: datetime) -> ReportVersion:
+def _new_version(session: Session, ledger: Ledger, report: Report, number: int,
+                 body: dict[str, Any], principal: Principal, now: datetime,
+                 state_signature: StateSignature | None) -> tuple[ReportVersion, dict]:
+    """The version row and its signed receipt, appended to the log in this transaction."""
     canonical = canonical_bytes(body)
-    return ReportVersion(report_id=report.id, version=number, body=canonical.decode("utf-8"),
-                         content_sha256=sha256_hex(canonical), received_at=now,
-                         submitted_by=principal.token_id)
+    digest = sha256_hex(canonical)
+    fields: dict[str, Any] = {"report_id": report.id, "version": number,
+                              "state": report.state_iso3, "received_at": rfc3339(now),
+                              "content_sha256": digest}
+    if state_signature:
+        fields["state_key_id"] = state_signature.key_id
+    recorded = ledger.record(session, fields)
+    version = ReportVersion(
+        report_id=report.id, version=number, body=canonical.decode("utf-8"),
+        content_sha256=digest, received_at=now, submitted_by=principal.token_id,
+        log_index=recorded.index,
+        state_key_id=state_signature.key_id if state_signature else None,
+        state_signature=state_signature.signature if state_signature else None)
+    return version, recorded.receipt
 
 
 def _store_with_key(session: Session, principal: Principal, key: str | None, fingerprint: str,
@@ -140,8 +174,9 @@ def _store_with_key(session: Session, principal: Principal, key: str | None, fin
 
 
 def submit_report(session: Session, principal: Principal, data: dict[str, Any], *,
-                  idempotency_key: str | None = None, fingerprint: str = "") -> Outcome:
-    """Store a validated report as version 1 of a new report."""
+                  ledger: Ledger, idempotency_key: str | None = None, fingerprint: str = "",
+                  state_signature: StateSignature | None = None) -> Outcome:
+    """Store a validated report as version 1 of a new report, with its signed receipt."""
     state = _check_writer(principal)
     member = get_member_state(session, state)
     if "sharing" not in data:
@@ -152,12 +187,14 @@ def submit_report(session: Session, principal: Principal, data: dict[str, Any], 
                     status=lifecycle.next_status(None, lifecycle.SUBMIT),
                     created_at=now, updated_at=now)
     _apply_body(report, body)
-    version = _new_version(report, 1, body, principal, now)
-    session.add_all([report, version, ReportEvent(
+    session.add(report)
+    version, receipt = _new_version(session, ledger, report, 1, body, principal, now,
+                                    state_signature)
+    session.add_all([version, ReportEvent(
         report_id=report.id, version=1, action=lifecycle.SUBMIT, status_after=report.status,
         actor_token_id=principal.token_id, at=now)])
     return _store_with_key(session, principal, idempotency_key, fingerprint,
-                           Outcome(report, version))
+                           Outcome(report, version, receipt=receipt))
 
 
 def _owned_report(session: Session, principal: Principal, report_id: str) -> Report:
@@ -176,7 +213,8 @@ def _transition(report: Report, action: str) -> str:
 
 
 def amend_report(session: Session, principal: Principal, report_id: str, data: dict[str, Any],
-                 *, idempotency_key: str | None = None, fingerprint: str = "") -> Outcome:
+                 *, ledger: Ledger, idempotency_key: str | None = None, fingerprint: str = "",
+                 state_signature: StateSignature | None = None) -> Outcome:
     """Store a validated body as the next version of the caller's own report.
 
     A body without ``sharing`` keeps the report's current level.
@@ -189,29 +227,41 @@ def amend_report(session: Session, principal: Principal, report_id: str, data: d
     body = normalise(data)
     now = utcnow()
     number = report.current_version + 1
-    version = _new_version(report, number, body, principal, now)
+    version, receipt = _new_version(session, ledger, report, number, body, principal, now,
+                                    state_signature)
     report.current_version, report.status, report.updated_at = number, status, now
     _apply_body(report, body)
     session.add_all([version, ReportEvent(
         report_id=report.id, version=number, action=lifecycle.AMEND, status_after=status,
         actor_token_id=principal.token_id, at=now)])
     return _store_with_key(session, principal, idempotency_key, fingerprint,
-                           Outcome(report, version))
+                           Outcome(report, version, receipt=receipt))
 
 
 def withdraw_report(session: Session, principal: Principal, report_id: str,
-                    reason: str | None = None) -> Report:
-    """Withdraw the caller's own report; its versions stay readable."""
+                    reason: str | None = None, *, ledger: Ledger) -> dict[str, Any]:
+    """Withdraw the caller's own report; its versions stay readable.
+
+    Returns the withdrawal's signed receipt: the event is logged like a version, so a
+    withdrawal can neither be hidden nor invented later.
+    """
     _check_writer(principal)
     report = _owned_report(session, principal, report_id)
     status = _transition(report, lifecycle.WITHDRAW)
     now = utcnow()
+    current = session.get(ReportVersion, (report.id, report.current_version))
+    assert current is not None  # noqa: S101 - current_version always exists
+    recorded = ledger.record(session, {
+        "report_id": report.id, "version": report.current_version, "state": report.state_iso3,
+        "received_at": rfc3339(now), "content_sha256": current.content_sha256,
+        "event": "withdrawn"})
     report.status, report.updated_at = status, now
     session.add(ReportEvent(report_id=report.id, version=report.current_version,
                             action=lifecycle.WITHDRAW, status_after=status, reason=reason,
-                            actor_token_id=principal.token_id, at=now))
+                            actor_token_id=principal.token_id, at=now,
+                            log_index=recorded.index))
     session.flush()
-    return report
+    return recorded.receipt
 
 
 def get_report(session: Session, principal: Principal, report_id: str) -> Outcome:
@@ -289,3 +339,23 @@ def list_reports(session: Session, principal: Principal, filters: ReportFilter, 
 
 def parse_body(version: ReportVersion) -> dict[str, Any]:
     return json.loads(version.body)
+
+
+def check_state_signature(session: Session, state: str, header: str,
+                          document: Any) -> StateSignature:
+    """Verify a ``State-Signature: <key id>:<base64url signature>`` over the body sent.
+
+    The signature covers the RFC 8785 canonical form of the JSON document exactly as the
+    client sent it (before defaults are filled in), so the state can compute it alone.
+    """
+    kid, _, signature = header.strip().partition(":")
+    key = session.get(StateKey, kid) if kid and len(kid) <= 16 else None
+    if key is None or key.state_iso3 != state or key.revoked_at is not None:
+        raise StateSignatureInvalid(f"{kid!r} is not a registered key of {state}")
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(key.public_key)).verify(
+            b64url_decode(signature), canonical_bytes(document))
+    except (ValueError, InvalidSignature, rfc8785.CanonicalizationError):
+        raise StateSignatureInvalid(
+            "the signature does not verify over the canonical body") from None
+    return StateSignature(key_id=kid, signature=signature)

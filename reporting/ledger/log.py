@@ -1,0 +1,265 @@
+"""The append-only log of signed receipts: appends, proofs, tree heads, checkpoints.
+
+Knows bytes, hashes and signatures, never what a report says: callers hand in the
+receipt fields and get back the signed receipt, its exact bytes and its log index.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reporting.db import utcnow
+from reporting.ledger import merkle
+from reporting.ledger.keys import Keyring, KeyUnavailable
+from reporting.ledger.models import (
+    Cosignature,
+    LogLeaf,
+    LogNode,
+    LogState,
+    SigningKeyRecord,
+    TreeHead,
+)
+from reporting.ledger.signing import SigningKey, jwk, sign_document
+
+
+class LedgerUnavailable(RuntimeError):
+    """No signing key is active, or its private half cannot be loaded."""
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def node_reader(session: Session) -> merkle.NodeReader:
+    """One batched query per call, as the Merkle functions expect."""
+
+    def read(ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+        if not ids:
+            return {}
+        rows = session.execute(
+            select(LogNode.level, LogNode.index, LogNode.hash)
+            .where(tuple_(LogNode.level, LogNode.index).in_(ids)))
+        return {(level, index): bytes(digest) for level, index, digest in rows}
+
+    return read
+
+
+def _state(session: Session, *, lock: bool) -> LogState:
+    query = select(LogState).where(LogState.id == 1)
+    if lock:
+        # Serialises appends on PostgreSQL; on SQLite the write lock taken at BEGIN does.
+        query = query.with_for_update()
+    state = session.scalar(query)
+    if state is None:  # the migration inserts it; this guards a hand-made database
+        raise LedgerUnavailable("the log has not been initialised (run vrs init)")
+    return state
+
+
+def tree_size(session: Session) -> int:
+    return _state(session, lock=False).tree_size
+
+
+@dataclass(frozen=True)
+class Recorded:
+    receipt: dict[str, Any]
+    entry: bytes
+    index: int
+
+
+class Ledger:
+    """Signs and logs; holds the keyring and the log's origin name."""
+
+    def __init__(self, keyring: Keyring, origin: str) -> None:
+        self.keyring = keyring
+        self.origin = origin
+
+    def _key(self, state: LogState) -> SigningKey:
+        if state.active_kid is None:
+            raise LedgerUnavailable("no signing key is active: run `vrs keys generate`")
+        try:
+            return self.keyring.get(state.active_kid)
+        except KeyUnavailable as exc:
+            raise LedgerUnavailable(str(exc)) from exc
+
+    def record(self, session: Session, fields: dict[str, Any]) -> Recorded:
+        """Sign a receipt and append it, in the caller's transaction.
+
+        The receipt gets ``log_index`` and ``key_id``; its leaf is SHA-256(0x00 ‖ the
+        canonical signed receipt). Commit or roll back together with the caller's rows:
+        no report without receipt, no receipt without leaf.
+        """
+        state = _state(session, lock=True)
+        index = state.tree_size
+        receipt, entry = sign_document({**fields, "log_index": index}, self._key(state))
+        leaf = merkle.leaf_hash(entry)
+        nodes = merkle.nodes_for_append(index, leaf, node_reader(session))
+        session.add(LogLeaf(index=index, entry=entry, leaf_hash=leaf))
+        session.add_all(LogNode(level=level, index=i, hash=digest) for level, i, digest in nodes)
+        state.tree_size = index + 1
+        session.flush()
+        return Recorded(receipt, entry, index)
+
+    # ---- keys ------------------------------------------------------------------------
+
+    def activate(self, session: Session, key: SigningKey) -> None:
+        """Make ``key`` the one new signatures use; its public key joins the JWKS."""
+        if session.get(SigningKeyRecord, key.kid) is None:
+            session.add(SigningKeyRecord(kid=key.kid, public_key=key.public_bytes))
+        _state(session, lock=True).active_kid = key.kid
+        session.flush()
+
+    # ---- tree heads and checkpoints ----------------------------------------------------
+
+    def tree_head(self, session: Session) -> TreeHead:
+        """The signed head of the current tree, signed once per size and then kept."""
+        state = _state(session, lock=False)
+        size = state.tree_size
+        head = session.get(TreeHead, size)
+        if head is not None:
+            return head
+        key = self._key(state)
+        root = merkle.root_hash(size, node_reader(session))
+        now = utcnow()
+        document, raw = sign_document({"tree_size": size, "root_hash": root.hex(),
+                                       "timestamp": rfc3339(now)}, key)
+        head = TreeHead(tree_size=size, root_hash=root.hex(), document=raw,
+                        checkpoint=self.signed_note(size, root, key), created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(head)
+        except IntegrityError:
+            # Another worker signed this size first; serve its head so all agree.
+            head = session.get(TreeHead, size)
+            assert head is not None  # noqa: S101
+        return head
+
+    def checkpoint_body(self, size: int, root: bytes) -> str:
+        """The C2SP tlog-checkpoint note body: origin, size, base64 root."""
+        return f"{self.origin}\n{size}\n{base64.b64encode(root).decode()}\n"
+
+    def signed_note(self, size: int, root: bytes, key: SigningKey) -> str:
+        """The checkpoint as a C2SP signed note, signed by the log's key (type 0x01)."""
+        body = self.checkpoint_body(size, root)
+        key_hash = note_key_id(self.origin, 0x01, key.public_bytes)
+        signature = base64.b64encode(key_hash + key.sign(body.encode())).decode()
+        return f"{body}\n\u2014 {self.origin} {signature}\n"
+
+    def verifying_keys(self, session: Session) -> dict[str, bytes]:
+        return {r.kid: bytes(r.public_key) for r in session.scalars(select(SigningKeyRecord))}
+
+    def jwks(self, session: Session) -> dict[str, list[dict[str, str]]]:
+        records = session.scalars(select(SigningKeyRecord)
+                                  .order_by(SigningKeyRecord.created_at)).all()
+        return {"keys": [jwk(bytes(r.public_key)) for r in records]}
+
+    # ---- cosignatures ------------------------------------------------------------------
+
+    def add_cosignature(self, session: Session, size: int, line: str,
+                        public_keys: list[bytes]) -> Cosignature:
+        """Keep a witness's cosignature line if it verifies over our checkpoint of ``size``.
+
+        Raises ValueError saying what does not match.
+        """
+        head = session.get(TreeHead, size)
+        if head is None:
+            raise LookupError(f"no checkpoint of size {size} has been published")
+        name = verify_cosignature(line, self.checkpoint_body(size, bytes.fromhex(head.root_hash)),
+                                  public_keys)
+        existing = session.get(Cosignature, (size, name))
+        if existing is not None:
+            existing.line, existing.created_at = line, utcnow()
+            session.flush()
+            return existing
+        cosignature = Cosignature(tree_size=size, witness=name, line=line)
+        session.add(cosignature)
+        session.flush()
+        return cosignature
+
+    def cosignatures(self, session: Session, size: int) -> list[str]:
+        return [c.line for c in session.scalars(
+            select(Cosignature).where(Cosignature.tree_size == size)
+            .order_by(Cosignature.witness))]
+
+    # ---- proofs and entries --------------------------------------------------------------
+
+    def inclusion(self, session: Session, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The leaf hash and audit path of ``index`` in the tree of ``size``."""
+        self._check_size(session, size)
+        read = node_reader(session)
+        path = merkle.inclusion_proof(index, size, read)
+        return read([(0, index)])[(0, index)], path
+
+    def consistency(self, session: Session, first: int, second: int) -> list[bytes]:
+        self._check_size(session, second)
+        return merkle.consistency_proof(first, second, node_reader(session))
+
+    def root(self, session: Session, size: int) -> bytes:
+        self._check_size(session, size)
+        return merkle.root_hash(size, node_reader(session))
+
+    def entries(self, session: Session, start: int, end: int) -> list[LogLeaf]:
+        return list(session.scalars(select(LogLeaf).where(LogLeaf.index >= start,
+                                                          LogLeaf.index < end)
+                                    .order_by(LogLeaf.index)))
+
+    @staticmethod
+    def _check_size(session: Session, size: int) -> None:
+        if size > tree_size(session):
+            raise merkle.ProofError(f"the log has fewer than {size} entries")
+
+
+def note_key_id(name: str, signature_type: int, public_key: bytes) -> bytes:
+    """C2SP signed-note key ID: SHA-256(name ‖ "\\n" ‖ type ‖ public key)[:4]."""
+    return hashlib.sha256(name.encode() + b"\n" + bytes([signature_type])
+                          + public_key).digest()[:4]
+
+
+def cosignature_message(body: str, timestamp: int) -> bytes:
+    """What a C2SP cosignature/v1 signs: header, time line, the checkpoint body."""
+    return f"cosignature/v1\ntime {timestamp}\n{body}".encode()
+
+
+def make_cosignature(name: str, body: str, private_key: Any, timestamp: int) -> str:
+    """A cosignature line, as a witness makes it (used by tests and `vrs`-side tools)."""
+    public = private_key.public_key().public_bytes_raw()
+    signature = private_key.sign(cosignature_message(body, timestamp))
+    blob = note_key_id(name, 0x04, public) + struct.pack(">Q", timestamp) + signature
+    return f"\u2014 {name} {base64.b64encode(blob).decode()}"
+
+
+def verify_cosignature(line: str, body: str, public_keys: list[bytes]) -> str:
+    """The witness name of a valid cosignature/v1 line over ``body``; ValueError if not."""
+    line = line.strip()
+    if not line.startswith("\u2014 "):
+        raise ValueError("a signature line starts with an em dash and a space")
+    try:
+        name, encoded = line[2:].rsplit(" ", 1)
+        blob = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        raise ValueError("a signature line is '— <name> <base64>'") from None
+    if not name or len(blob) != 4 + 8 + 64:
+        raise ValueError("not an Ed25519 cosignature/v1 (key ID, timestamp, signature)")
+    key_hash, timestamp, signature = blob[:4], struct.unpack(">Q", blob[4:12])[0], blob[12:]
+    if timestamp > int(utcnow().timestamp()) + 300:
+        raise ValueError("the cosignature's timestamp is in the future")
+    for public in public_keys:
+        if note_key_id(name, 0x04, public) != key_hash:
+            continue
+        try:
+            Ed25519PublicKey.from_public_bytes(public).verify(
+                signature, cosignature_message(body, timestamp))
+        except InvalidSignature:
+            raise ValueError("the cosignature does not verify over this checkpoint") from None
+        return name
+    raise ValueError("no registered key of this state matches the line's name and key ID")
