@@ -99,6 +99,40 @@ def members_add(ctx: click.Context, codes: tuple[str, ...], default_sharing: str
 
 
 @main.group()
+def states() -> None:
+    """Member states' own keys."""
+
+
+@states.command("add-key")
+@click.argument("iso3")
+@click.argument("public_key")
+@click.option("--witness-name", help="Name the state uses in checkpoint cosignature lines.")
+@click.pass_context
+def states_add_key(ctx: click.Context, iso3: str, public_key: str,
+                   witness_name: str | None) -> None:
+    """Register a state's Ed25519 public key (base64url, 32 bytes); prints its key id."""
+    from reporting.directory.service import (
+        KeyRejected,
+        NotAMemberState,
+        UnknownCountry,
+        normalise_iso3,
+        register_state_key,
+    )
+    from reporting.ledger.signing import b64url_decode
+
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            key = register_state_key(session, normalise_iso3(iso3), b64url_decode(public_key),
+                                     witness_name)
+            click.echo(key.kid)
+    except (KeyRejected, NotAMemberState, UnknownCountry, ValueError) as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+
+
+@main.group()
 def users() -> None:
     """User accounts."""
 

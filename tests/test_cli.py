@@ -105,3 +105,52 @@ def test_demo_submits_through_http_and_shows_rejections(tmp_path):
     assert "+62 812" not in result.output.split("deliberately invalid")[1]
     again, _ = run(tmp_path, "demo", "--reports", "25", "--seed", "7")
     assert "accepted: 0 new, 25 replayed" in again.output
+
+
+def test_states_add_key_registers_a_state_key(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reporting.directory.models import StateKey
+    from reporting.ledger.signing import b64url
+
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "LKA")
+    public = b64url(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
+    result, url = run(tmp_path, "states", "add-key", "LKA", public, "--witness-name", "lk/w")
+    assert result.exit_code == 0, result.output
+    assert len(result.output.strip()) == 16
+    again, _ = run(tmp_path, "states", "add-key", "LKA", public)
+    assert again.exit_code == 1
+    assert "registered already" in again.output
+    bad, _ = run(tmp_path, "states", "add-key", "LKA", "not-a-key")
+    assert bad.exit_code == 1
+    assert count(url, StateKey) == 1
+
+
+def test_keys_generate_then_rotate_keeps_old_public_keys(tmp_path, monkeypatch):
+    from reporting.ledger.models import SigningKeyRecord
+
+    monkeypatch.delenv("VRS_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("VRS_KEY_PASSPHRASE", "correct horse battery")
+    run(tmp_path, "init")
+    first, url = run(tmp_path, "keys", "generate")
+    assert first.exit_code == 0, first.output
+    twice, _ = run(tmp_path, "keys", "generate")
+    assert twice.exit_code == 1
+    rotated, _ = run(tmp_path, "keys", "rotate")
+    assert rotated.exit_code == 0, rotated.output
+    assert count(url, SigningKeyRecord) == 2
+    key_files = list((tmp_path / "keys").glob("*.pem"))
+    assert len(key_files) == 2
+    assert all(b"ENCRYPTED PRIVATE KEY" in f.read_bytes() for f in key_files)
+    assert all(f.stat().st_mode & 0o077 == 0 for f in key_files)
+
+
+def test_keys_generate_refuses_to_store_an_unencrypted_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("VRS_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("VRS_KEY_PASSPHRASE", raising=False)
+    run(tmp_path, "init")
+    result, _ = run(tmp_path, "keys", "generate")
+    assert result.exit_code == 1
+    assert "VRS_KEY_PASSPHRASE" in result.output
+    assert not (tmp_path / "keys").exists() or not list((tmp_path / "keys").iterdir())

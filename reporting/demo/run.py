@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -111,7 +112,7 @@ def _setup(settings: Settings) -> dict[str, dict[str, str]]:
                 tokens[state] = {
                     role: create_token(session, role=role, state=state,
                                        label=f"demo {role}")[1]
-                    for role in ("reporter", "analyst")}
+                    for role in ("reporter", "analyst", "state_admin")}
     finally:
         database.dispose()
     click.echo(f"member states: {', '.join(REPORTING_STATES)} "
@@ -124,14 +125,14 @@ def _ensure_signing_key(session: Any, settings: Settings) -> None:
     from reporting.extensions import make_ledger
     from reporting.ledger.models import LogState
 
-    if session.get(LogState, 1).active_kid:
-        return
     if not os.environ.get("VRS_KEY_PASSPHRASE") and not os.environ.get("VRS_SIGNING_KEY"):
         # Key files are always encrypted; a demo without a passphrase gets a fixed one and
         # says so, since a real installation must choose its own.
         os.environ["VRS_KEY_PASSPHRASE"] = DEMO_PASSPHRASE
-        click.echo(f"VRS_KEY_PASSPHRASE is not set: the demo encrypts its signing key with "
+        click.echo(f"VRS_KEY_PASSPHRASE is not set: the demo's signing key is encrypted with "
                    f"'{DEMO_PASSPHRASE}' (export it to use `vrs serve` on this data)")
+    if session.get(LogState, 1).active_kid:
+        return
     ledger = make_ledger(settings)
     key = ledger.keyring.environment_key() or ledger.keyring.create()
     ledger.activate(session, key)
@@ -179,13 +180,61 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
             click.echo(f"- {what}: {status} {problem.get('title')} — {errors}")
 
         _show_lifecycle_and_sharing(base, tokens, first_ids)
+        _verify_and_cosign(base, settings, tokens)
     click.secho("\nnext:", bold=True)
     click.echo("- serve the API:        vrs serve   (then open http://127.0.0.1:8000/api/v1/docs)")
     click.echo("- a token for yourself: vrs tokens create --state IDN --role analyst")
     click.echo("- read reports:         curl -H 'Authorization: Bearer <token>' "
                "'http://127.0.0.1:8000/api/v1/reports?period=2024&mode=sea'")
+    click.echo("- verify the log:       vrs verify --server http://127.0.0.1:8000 "
+               f"--since {settings.data_dir / 'verified-tree-head.json'}")
     click.echo(f"- the database:         {settings.database_url}")
     return tally
+
+
+def _verify_and_cosign(base: str, settings: Settings,
+                       tokens: dict[str, dict[str, str]]) -> None:
+    """Verify the log as a member would, let one member witness it, show the checkpoint."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from reporting.ledger.client import run_verification
+    from reporting.ledger.log import make_cosignature
+    from reporting.ledger.signing import b64url
+
+    click.secho("\nverifying the transparency log as a member state would (vrs verify):",
+                bold=True)
+    head_file = settings.data_dir / "verified-tree-head.json"
+    since = head_file if head_file.exists() else None
+    findings = run_verification(server=base, bundle=None, since=since, report_ids=(),
+                                save=head_file, export=None, progress=False)
+    for line in findings.ok:
+        click.echo(f"ok    {line}")
+    for line in findings.failures:
+        click.secho(f"FAIL  {line}", fg="red")
+    if not findings.passed:
+        raise click.ClickException("the log did not verify")
+
+    state = "IDN" if "IDN" in tokens else sorted(tokens)[0]
+    admin = tokens[state]["state_admin"]
+    witness = Ed25519PrivateKey.generate()
+    name = f"{state.lower()}.demo/witness"
+    _request(base, "POST", f"/api/v1/states/{state}/keys", admin,
+             {"public_key": b64url(witness.public_key().public_bytes_raw()),
+              "witness_name": name})
+    note = _text(base + "/api/v1/log/checkpoint")
+    body = note.split("\n\n")[0] + "\n"
+    size = int(body.split("\n")[1])
+    line = make_cosignature(name, body, witness, int(time.time()))
+    status, _ = _request(base, "POST", "/api/v1/log/cosignatures", admin,
+                         {"tree_size": size, "cosignature": line})
+    click.echo(f"{state} verified the checkpoint and cosigned it as witness {name}: {status}")
+    click.secho("\nthe signed checkpoint (C2SP tlog-checkpoint, with cosignatures):", bold=True)
+    click.echo(_text(base + "/api/v1/log/checkpoint"), nl=False)
+
+
+def _text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our loopback
+        return response.read().decode()
 
 
 def _show_lifecycle_and_sharing(base: str, tokens: dict[str, dict[str, str]],

@@ -52,6 +52,10 @@ class Keyring:
         """The key supplied by the environment, if any."""
         return next(iter(self._cache.values()), None) if self._cache else None
 
+    def remember(self, key: SigningKey) -> None:
+        """Hold a key loaded elsewhere (an operator's tool, a test) for signing."""
+        self._cache[key.kid] = key
+
     def get(self, kid: str) -> SigningKey:
         if kid in self._cache:
             return self._cache[kid]
