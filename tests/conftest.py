@@ -33,16 +33,19 @@ from reporting.reports.models import IdempotencyKey, Report, ReportEvent, Report
 # The service signs with a key from the environment in tests: no key files, no passphrase.
 os.environ["VRS_SIGNING_KEY"] = new_seed()
 
+# One database per test run, so that two runs on one machine (a developer's and CI's)
+# never drop each other's schema; it is dropped again when the run ends.
 POSTGRES_URL = os.environ.get(
-    "VRS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test")
+    "VRS_TEST_POSTGRES_URL",
+    f"postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test_{os.getpid()}")
 
 # Children before parents, so deleting in this order never trips a foreign key.
 TRANSIENT_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, LogNode, LogLeaf,
                     TreeHead, Cosignature, StateKey, ApiToken, User, MemberState)
 
 
-def create_postgres_database(url: str) -> None:
-    """Drop and create the test database, so every run starts from nothing.
+def recreate_postgres_database(url: str, *, create: bool = True) -> None:
+    """Drop (and create) the test database, so every run starts from nothing.
 
     Fails (never skips) when PostgreSQL is unreachable: the PostgreSQL half of the suite
     is part of the contract.
@@ -52,17 +55,19 @@ def create_postgres_database(url: str) -> None:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            if create:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     finally:
         admin.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'openvrs.db'}"
     else:
-        create_postgres_database(POSTGRES_URL)
+        recreate_postgres_database(POSTGRES_URL)
         url = POSTGRES_URL
     schema.upgrade(url)
     database = Database(url)
@@ -70,7 +75,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         load_reference_data(session)
         activate_environment_key(session, url)
     database.dispose()
-    return url
+    yield url
+    if request.param == "postgresql":
+        recreate_postgres_database(url, create=False)
 
 
 def activate_environment_key(session, url: str) -> str:

@@ -56,7 +56,10 @@ def authenticate_request() -> None:
     Authentication comes first so that an anonymous caller learns nothing from
     validation errors; unknown routes fall through to their 404.
     """
-    if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS:
+    # OPTIONS only reveals which methods a route allows (and CORS preflights carry no
+    # credentials), so it is answered without a token.
+    if request.endpoint is None or request.blueprint in PUBLIC_BLUEPRINTS \
+            or request.method == "OPTIONS":
         return
     if request.path.startswith("/api/v1/"):
         current_principal()

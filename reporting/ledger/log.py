@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,10 +85,13 @@ class Ledger:
         self.origin = origin
 
     def _key(self, state: LogState) -> SigningKey:
-        if state.active_kid is None:
+        return self._key_for(state.active_kid)
+
+    def _key_for(self, kid: str | None) -> SigningKey:
+        if kid is None:
             raise LedgerUnavailable("no signing key is active: run `vrs keys generate`")
         try:
-            return self.keyring.get(state.active_kid)
+            return self.keyring.get(kid)
         except KeyUnavailable as exc:
             raise LedgerUnavailable(str(exc)) from exc
 
@@ -99,14 +102,21 @@ class Ledger:
         canonical signed receipt). Commit or roll back together with the caller's rows:
         no report without receipt, no receipt without leaf.
         """
-        state = _state(session, lock=True)
-        index = state.tree_size
-        receipt, entry = sign_document({**fields, "log_index": index}, self._key(state))
+        # One statement both takes the row lock (held to commit, so appends queue) and
+        # claims the next index: the database, not the process, hands out indexes.
+        claimed = session.execute(
+            update(LogState.__table__).where(LogState.id == 1)
+            .values(tree_size=LogState.tree_size + 1)
+            .returning(LogState.tree_size, LogState.active_kid)).one_or_none()
+        if claimed is None:
+            raise LedgerUnavailable("the log has not been initialised (run vrs init)")
+        index = claimed.tree_size - 1
+        receipt, entry = sign_document({**fields, "log_index": index},
+                                       self._key_for(claimed.active_kid))
         leaf = merkle.leaf_hash(entry)
         nodes = merkle.nodes_for_append(index, leaf, node_reader(session))
         session.add(LogLeaf(index=index, entry=entry, leaf_hash=leaf))
         session.add_all(LogNode(level=level, index=i, hash=digest) for level, i, digest in nodes)
-        state.tree_size = index + 1
         session.flush()
         return Recorded(receipt, entry, index)
 

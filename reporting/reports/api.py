@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
 from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
@@ -56,7 +57,7 @@ def _report_id(report_id: str) -> str:
     # (NUL bytes and the like would make PostgreSQL fail rather than find nothing).
     try:
         check_text(report_id)
-    except Exception:
+    except ValidationError:
         raise ProblemError(404, "No such report.") from None
     if len(report_id) != 36:
         raise ProblemError(404, "No such report.")
