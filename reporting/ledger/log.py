@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -115,9 +115,14 @@ class Ledger:
                                        self._key_for(claimed.active_kid))
         leaf = merkle.leaf_hash(entry)
         nodes = merkle.nodes_for_append(index, leaf, node_reader(session))
-        session.add(LogLeaf(index=index, entry=entry, leaf_hash=leaf))
-        session.add_all(LogNode(level=level, index=i, hash=digest) for level, i, digest in nodes)
-        session.flush()
+        # Core inserts, not ORM objects: these run inside the lock every submission
+        # queues on, and the unit of work's bookkeeping buys nothing for append-only rows.
+        session.execute(insert(LogLeaf.__table__),
+                        [{"index": index, "entry": entry, "leaf_hash": leaf,
+                          "created_at": utcnow()}])
+        session.execute(insert(LogNode.__table__),
+                        [{"level": level, "index": i, "hash": digest}
+                         for level, i, digest in nodes])
         return Recorded(receipt, entry, index)
 
     # ---- keys ------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def _write(operation: Any, *args: Any) -> tuple[dict, int]:
     replay = _call(service.check_idempotency, session, principal, key, fingerprint)
     if replay is not None:
         return _submitted(replay, 201)
-    data = load(schemas.ReportSchema(), document)
+    data = load(schemas.REPORT_SCHEMA, document)
     signature = None
     if (header := request.headers.get("State-Signature")) is not None:
         try:

@@ -6,6 +6,7 @@ slip into a report, personal data included.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -260,9 +261,20 @@ class ReportSchema(StrictSchema):
             raise ValidationError(errors)
 
 
+# Schemas hold no per-call state, and building one deep-copies every nested schema:
+# one shared instance saves that on every submission.
+REPORT_SCHEMA = ReportSchema()
+
+
 def normalise(data: dict[str, Any]) -> dict[str, Any]:
-    """The loaded report as plain JSON values, sets sorted, ready to canonicalise."""
-    body = ReportSchema().dump(data)
+    """The loaded report as plain JSON values, sets sorted, ready to canonicalise.
+
+    Loaded data is already JSON-shaped except the incident date, so it is copied and
+    that one value converted; dumping it through the schema again would cost as much as
+    loading it did.
+    """
+    body = copy.deepcopy(data)
+    body["incident"]["date"] = data["incident"]["date"].isoformat()
     body["harm"]["crimes_against_migrants"].sort()
     body["harm"]["aggravating_circumstances"].sort()
     body["modus_operandi"].sort()

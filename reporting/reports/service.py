@@ -178,21 +178,22 @@ def submit_report(session: Session, principal: Principal, data: dict[str, Any], 
                   state_signature: StateSignature | None = None) -> Outcome:
     """Store a validated report as version 1 of a new report, with its signed receipt."""
     state = _check_writer(principal)
-    member = get_member_state(session, state)
     if "sharing" not in data:
-        data = {**data, "sharing": member.default_sharing}
+        data = {**data, "sharing": get_member_state(session, state).default_sharing}
     body = normalise(data)
     now = utcnow()
     report = Report(id=str(uuid.uuid4()), state_iso3=state, current_version=1,
                     status=lifecycle.next_status(None, lifecycle.SUBMIT),
                     created_at=now, updated_at=now)
     _apply_body(report, body)
-    session.add(report)
-    version, receipt = _new_version(session, ledger, report, 1, body, principal, now,
-                                    state_signature)
-    session.add_all([version, ReportEvent(
+    # Everything that does not need the log index is written before the log's lock is
+    # taken, so the lock every submission queues on is held as briefly as possible.
+    session.add_all([report, ReportEvent(
         report_id=report.id, version=1, action=lifecycle.SUBMIT, status_after=report.status,
         actor_token_id=principal.token_id, at=now)])
+    version, receipt = _new_version(session, ledger, report, 1, body, principal, now,
+                                    state_signature)
+    session.add(version)
     return _store_with_key(session, principal, idempotency_key, fingerprint,
                            Outcome(report, version, receipt=receipt))
 
