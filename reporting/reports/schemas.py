@@ -6,7 +6,6 @@ slip into a report, personal data included.
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
@@ -269,16 +268,16 @@ REPORT_SCHEMA = ReportSchema()
 def normalise(data: dict[str, Any]) -> dict[str, Any]:
     """The loaded report as plain JSON values, sets sorted, ready to canonicalise.
 
-    Loaded data is already JSON-shaped except the incident date, so it is copied and
-    that one value converted; dumping it through the schema again would cost as much as
-    loading it did.
+    Loaded data is already JSON-shaped except the incident date, so only that value is
+    converted; dumping it through the schema again would cost as much as loading it did.
+    Works on a copy of the containers it changes, so the caller's data stays as loaded.
     """
-    body = copy.deepcopy(data)
+    body = {**data, "incident": {**data["incident"]}, "harm": {**data["harm"]}}
     body["incident"]["date"] = data["incident"]["date"].isoformat()
-    body["harm"]["crimes_against_migrants"].sort()
-    body["harm"]["aggravating_circumstances"].sort()
-    body["modus_operandi"].sort()
-    body["related_conduct"].sort()
+    for holder, name in ((body["harm"], "crimes_against_migrants"),
+                         (body["harm"], "aggravating_circumstances"),
+                         (body, "modus_operandi"), (body, "related_conduct")):
+        holder[name] = sorted(holder[name])
     return body
 
 
