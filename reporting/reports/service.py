@@ -199,7 +199,12 @@ def submit_report(session: Session, principal: Principal, data: dict[str, Any], 
 
 
 def _owned_report(session: Session, principal: Principal, report_id: str) -> Report:
-    report = session.scalar(select(Report).where(Report.id == report_id))
+    """The caller's own report, locked until commit.
+
+    The lock makes concurrent amendments and withdrawals of one report queue, so the
+    second sees the first's version number and status instead of colliding with it.
+    """
+    report = session.scalar(select(Report).where(Report.id == report_id).with_for_update())
     if report is None or not owns(principal, report):
         # Another state's report does not exist for this caller, readable or not.
         raise ReportNotFound(report_id)

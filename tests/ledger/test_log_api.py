@@ -282,3 +282,25 @@ def test_cosignature_over_another_checkpoint_or_key_is_rejected(client, make_tok
         "tree_size": 99, "cosignature": make_cosignature("w", body, witness, 1_790_000_000)},
         headers=bearer(admin))
     assert unknown.status_code == 404
+
+
+def test_concurrent_amendments_of_one_report_each_get_their_own_version(app, make_token,
+                                                                         database):
+    secret = make_token("IDN")
+    with app.test_client() as client:
+        report_id = submit(client, secret)["id"]
+
+    def amend(n: int) -> int:
+        with app.test_client() as client:
+            return client.post(f"/api/v1/reports/{report_id}/versions",
+                               json=report(**{"harm.injured": n}),
+                               headers=bearer(secret)).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(amend, range(12)))
+    assert statuses == [201] * 12
+    with database.session() as session:
+        versions = session.scalars(select(ReportVersion.version)
+                                   .where(ReportVersion.report_id == report_id)
+                                   .order_by(ReportVersion.version)).all()
+    assert versions == list(range(1, 14))
