@@ -309,7 +309,10 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValueError("not a cursor this API issued") from None
-    if not raw.startswith("r") or not raw[1:].isdigit() or len(raw) > 20:
+    # isascii: str.isdigit also accepts other scripts' digits; the bound keeps the value
+    # inside PostgreSQL's bigint, which would otherwise fail the query instead of the cursor.
+    if not raw.startswith("r") or not raw[1:].isascii() or not raw[1:].isdigit() \
+            or int(raw[1:]) >= 2**63:
         raise ValueError("not a cursor this API issued")
     return int(raw[1:])
 
