@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import ADMIN, STATE_ADMIN
@@ -79,7 +80,8 @@ class LogCheckpoint(MethodView):
 @blp.route("/log/proof/inclusion")
 class InclusionProof(MethodView):
     @blp.doc(**PUBLIC)
-    @blp.arguments(schemas.InclusionQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(schemas.InclusionQuerySchema, location="query", as_kwargs=True,
+                   unknown=RAISE)
     @blp.response(200, schemas.InclusionProofSchema, headers=None)
     @problems(blp, 422)
     def get(self, index: int, tree_size: int) -> dict[str, Any]:
@@ -93,7 +95,8 @@ class InclusionProof(MethodView):
 @blp.route("/log/proof/consistency")
 class ConsistencyProof(MethodView):
     @blp.doc(**PUBLIC)
-    @blp.arguments(schemas.ConsistencyQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(schemas.ConsistencyQuerySchema, location="query", as_kwargs=True,
+                   unknown=RAISE)
     @blp.response(200, schemas.ConsistencyProofSchema)
     @problems(blp, 422)
     def get(self, first: int, second: int) -> dict[str, Any]:
@@ -105,7 +108,8 @@ class ConsistencyProof(MethodView):
 @blp.route("/log/entries")
 class Entries(MethodView):
     @blp.doc(**PUBLIC)
-    @blp.arguments(schemas.EntriesQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(schemas.EntriesQuerySchema, location="query", as_kwargs=True,
+                   unknown=RAISE)
     @blp.response(200, schemas.EntriesSchema)
     @problems(blp, 422)
     def get(self, start: int, end: int | None = None) -> tuple[dict[str, Any], int, dict]:

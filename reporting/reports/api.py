@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
+from marshmallow import RAISE, ValidationError
 
 from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
@@ -134,7 +134,8 @@ class Reports(MethodView):
     def post(self) -> tuple[dict, int]:
         return _write(service.submit_report)
 
-    @blp.arguments(schemas.ReportQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(schemas.ReportQuerySchema, location="query", as_kwargs=True,
+                   unknown=RAISE)
     @blp.response(200, schemas.ReportPageSchema)
     @problems(blp, 401, 403, 422)
     @requires(REPORTS_READ)

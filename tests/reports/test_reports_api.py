@@ -317,7 +317,7 @@ def test_bad_list_parameters_are_rejected(client, make_token):
     secret = make_token("IDN")
     for query in ("limit=0", "limit=500", "period=2024-13", "period=24", "mode=boat",
                   "cursor=%%%", "cursor=bm90LWEtY3Vyc29y", "state=idn",
-                  "cursor=cjk5OTk5OTk5OTk5OTk5OTk5OTk"):
+                  "cursor=cjk5OTk5OTk5OTk5OTk5OTk5OTk", "colour=blue"):
         response = client.get(f"/api/v1/reports?{query}", headers=bearer(secret))
         assert response.status_code == 422, query
         assert response.mimetype == PROBLEM
