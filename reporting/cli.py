@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -319,10 +320,8 @@ def audit_log_command(ctx: click.Context) -> None:
 
 
 def _report(findings, *, as_json: bool) -> None:  # noqa: ANN001 - ledger.verify.Findings
-    import json as json_module
-
     if as_json:
-        click.echo(json_module.dumps({"passed": findings.passed, "ok": findings.ok,
+        click.echo(json.dumps({"passed": findings.passed, "ok": findings.ok,
                                       "failures": findings.failures}, indent=2))
     else:
         for line in findings.ok:

@@ -21,7 +21,3 @@ def init_ledger(app: Flask, settings: Settings) -> Ledger:
 
 def current_ledger() -> Ledger:
     return current_app.extensions["vrs_ledger"]
-
-
-def current_settings() -> Settings:
-    return current_app.config["VRS_SETTINGS"]

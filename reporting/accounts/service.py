@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -21,9 +22,14 @@ from reporting.directory.service import get_member_state, normalise_iso3
 
 TOKEN_PREFIX = "vrs_"  # noqa: S105 - a marker, not a secret
 _passwords = PasswordHasher()
-# Verifying against this keeps a login for an unknown e-mail as slow as a wrong password,
-# so response time does not reveal which accounts exist.
-_DUMMY_HASH = _passwords.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown e-mail as slow as a wrong
+    password, so response time does not reveal which accounts exist. Made on first use:
+    an argon2 hash at import would slow every process start, the CLI's included."""
+    return _passwords.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -154,7 +160,7 @@ def login(session: Session, email: str, password: str,
           lifetime: timedelta) -> tuple[ApiToken, str]:
     """A short-lived bearer token for a user's e-mail and password."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user and user.password_hash else _dummy_hash()
     try:
         _passwords.verify(stored, password)
         ok = user is not None and user.password_hash is not None and user.disabled_at is None

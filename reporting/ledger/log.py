@@ -84,9 +84,6 @@ class Ledger:
         self.keyring = keyring
         self.origin = origin
 
-    def _key(self, state: LogState) -> SigningKey:
-        return self._key_for(state.active_kid)
-
     def _key_for(self, kid: str | None) -> SigningKey:
         if kid is None:
             raise LedgerUnavailable("no signing key is active: run `vrs keys generate`")
@@ -143,7 +140,7 @@ class Ledger:
         head = session.get(TreeHead, size)
         if head is not None:
             return head
-        key = self._key(state)
+        key = self._key_for(state.active_kid)
         root = merkle.root_hash(size, node_reader(session))
         now = utcnow()
         document, raw = sign_document({"tree_size": size, "root_hash": root.hex(),
