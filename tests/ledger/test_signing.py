@@ -9,6 +9,7 @@ hashlib, base64, struct and ``cryptography`` alone.
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import json
 import re
@@ -21,6 +22,8 @@ import pytest
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reporting.ledger import log
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
@@ -295,6 +298,77 @@ def test_rfc8785_nested_structures() -> None:
         b'"c":[[],[[1]],{}]}'
     )
     _assert_canonical(value, expected)
+
+
+# The fast path of canonical_bytes must write exactly what the reference package writes,
+# or fail exactly where it fails: generated JSON of every shape, with keys and strings
+# from all of Unicode (astral characters and controls included), integers on both sides
+# of ±2^53 and floats of every magnitude.
+JSON_SCALARS = (st.none() | st.booleans() | st.text()
+                | st.integers(min_value=-(2**60), max_value=2**60)
+                | st.sampled_from([2**53 - 1, -(2**53) + 1, 2**53, -(2**53)])
+                | st.floats() | st.floats(min_value=-1e4, max_value=1e4)
+                | st.integers(-(2**54), 2**54).map(float))
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=4) | st.sampled_from(["a", "b", "aa", "\u20ac",
+                                                             "\ufb33", "\U0001f600"]),
+                      inner, max_size=5),
+    max_leaves=30)
+
+
+def _reference(value: Any) -> bytes | type[Exception]:
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        return type(exc)
+
+
+@settings(max_examples=1500, derandomize=True, deadline=None)
+@given(JSON_VALUES)
+def test_canonical_bytes_is_byte_identical_to_rfc8785(value: Any) -> None:
+    expected = _reference(value)
+    if isinstance(expected, bytes):
+        assert canonical_bytes(value) == expected
+    else:
+        with pytest.raises(expected):
+            canonical_bytes(value)
+
+
+@pytest.mark.parametrize("value", [
+    pytest.param("\ud800", id="lone-surrogate"),
+    pytest.param({"k": ["\udfff"]}, id="nested-lone-surrogate"),
+    pytest.param({1: "int key"}, id="non-string-key"),
+    pytest.param({"x": {1, 2}}, id="set"),
+])
+def test_canonical_bytes_rejects_what_rfc8785_rejects(value: Any) -> None:
+    with pytest.raises(rfc8785.CanonicalizationError):
+        rfc8785.dumps(value)
+    with pytest.raises(rfc8785.CanonicalizationError):
+        canonical_bytes(value)
+
+
+def test_canonical_bytes_of_int_and_str_subclasses_follow_rfc8785() -> None:
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Tag(enum.StrEnum):
+        A = "a"
+
+    value = {"level": Level.HIGH, "tag": Tag.A, "t": (1, 2.5), "big": 9007199254740994.0}
+    assert canonical_bytes(value) == rfc8785.dumps(value) == (
+        b'{"big":9007199254740994,"level":3,"t":[1,2.5],"tag":"a"}')
+
+
+def test_canonical_bytes_of_synthetic_reports_match_rfc8785() -> None:
+    # What the service canonicalises most: validated report bodies (fees are floats).
+    from reporting.demo.synthetic import synthetic_reports
+    from reporting.reports.schemas import REPORT_SCHEMA, normalise
+
+    for _state, body in synthetic_reports(60, 7):
+        value = normalise(REPORT_SCHEMA.load(body))
+        assert canonical_bytes(value) == rfc8785.dumps(value)
 
 
 @pytest.mark.parametrize(
