@@ -41,7 +41,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,15 +178,22 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
 
+def worker_options(threads: int) -> list[str]:
+    """The same worker model for both apps: sync, or gthread with ``threads`` each."""
+    if threads <= 1:
+        return ["--worker-class", "sync"]
+    return ["--worker-class", "gthread", "--threads", str(threads)]
+
+
 def start_server(name: str, app_spec: str, path: str, env: dict[str, str],
-                 scratch: Path) -> Server:
+                 scratch: Path, threads: int) -> Server:
     """gunicorn as a child in its own session: Ctrl-C reaches only this script, and the
     whole process group (master and workers) can be stopped by its id."""
     port = free_port()
     log_path = scratch / f"gunicorn-{name}.log"
     command = [
         sys.executable, "-m", "gunicorn",
-        "--workers", str(WORKERS), "--worker-class", "sync",
+        "--workers", str(WORKERS), *worker_options(threads),
         "--bind", f"{HOST}:{port}", "--chdir", str(REPO_ROOT),
         "--timeout", "30", "--graceful-timeout", "5",
         "--log-level", "warning", "--error-logfile", str(log_path),
@@ -237,12 +244,8 @@ def wait_until_ready(server: Server, timeout: float = SERVER_START_SECONDS) -> N
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def worker_cpu_seconds(master_pid: int) -> float | None:
-    """User + system CPU of the master's children (the workers), from /proc; None elsewhere.
-
-    Wall-clock throughput on a 2-core machine is shared with the client; CPU seconds per
-    request is the figure that does not depend on who else was running.
-    """
+def _process_cpu_seconds(wanted: Callable[[int, str], bool]) -> float | None:
+    """User + system CPU of the processes ``wanted(ppid, command name)`` picks, from /proc."""
     proc = Path("/proc")
     if not proc.is_dir():
         return None
@@ -255,10 +258,29 @@ def worker_cpu_seconds(master_pid: int) -> float | None:
         except OSError:
             continue
         # The command name is in parentheses and may hold spaces; the fields follow it.
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
         fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[1]) == master_pid:  # ppid
+        if wanted(int(fields[1]), name):
             total += int(fields[11]) + int(fields[12])  # utime + stime
     return total / _CLOCK_TICKS
+
+
+def worker_cpu_seconds(master_pid: int) -> float | None:
+    """CPU of the master's children (the workers); None where there is no /proc.
+
+    Wall-clock throughput on a 2-core machine is shared with the client; CPU seconds per
+    request is the figure that does not depend on who else was running.
+    """
+    return _process_cpu_seconds(lambda ppid, _name: ppid == master_pid)
+
+
+def database_cpu_seconds() -> float | None:
+    """CPU of every PostgreSQL process on this machine (the server is local).
+
+    Includes background processes (WAL writer, checkpointer) and any other client's
+    backends, so it is meaningful only on an otherwise idle database server.
+    """
+    return _process_cpu_seconds(lambda _ppid, name: name.startswith("postgres"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -279,6 +301,7 @@ class RoundResult:
     p95_ms: float
     client_cpu_percent: float
     server_cpu_ms_per_request: float | None
+    database_cpu_ms_per_request: float | None
     truncated: bool
     statuses: dict[str, int] = field(default_factory=dict)
     first_error: str | None = None
@@ -352,6 +375,7 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
     for thread in threads:
         thread.start()
     cpu_before = worker_cpu_seconds(server.process.pid)
+    database_before = database_cpu_seconds()
     client_cpu_before = time.process_time()
     began = time.perf_counter()
     deadline[0] = began + max_seconds
@@ -368,6 +392,7 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
     elapsed = time.perf_counter() - began
     client_cpu = time.process_time() - client_cpu_before
     cpu_after = worker_cpu_seconds(server.process.pid)
+    database_after = database_cpu_seconds()
 
     every = sorted(itertools.chain.from_iterable(latencies))
     seen_all: Counter[int] = sum(statuses, Counter())
@@ -375,12 +400,15 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
     done = len(every)
     server_cpu = (None if cpu_before is None or cpu_after is None or not done
                   else (cpu_after - cpu_before) * 1000 / done)
+    database_cpu = (None if database_before is None or database_after is None or not done
+                    else (database_after - database_before) * 1000 / done)
     return RoundResult(
         app=label, round=number, requests=done, accepted=accepted, failed=done - accepted,
         seconds=elapsed, per_second=accepted / elapsed if elapsed > 0 else 0.0,
         p50_ms=percentile(every, 0.50) * 1000, p95_ms=percentile(every, 0.95) * 1000,
         client_cpu_percent=100 * client_cpu / elapsed if elapsed > 0 else 0.0,
-        server_cpu_ms_per_request=server_cpu, truncated=done < requests,
+        server_cpu_ms_per_request=server_cpu, database_cpu_ms_per_request=database_cpu,
+        truncated=done < requests,
         statuses={str(status): n for status, n in sorted(seen_all.items())},
         first_error=errors[0] if errors else None)
 
@@ -393,10 +421,13 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
 def print_round(result: RoundResult) -> None:
     cpu = ("-" if result.server_cpu_ms_per_request is None
            else f"{result.server_cpu_ms_per_request:.2f}")
+    database = ("-" if result.database_cpu_ms_per_request is None
+                else f"{result.database_cpu_ms_per_request:.2f}")
     note = " (stopped at the time limit)" if result.truncated else ""
     print(f"  round {result.round}  {result.app:<9}{result.per_second:8.1f} req/s  "
           f"p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
           f"non-2xx {result.failed:<3} server CPU {cpu:>5} ms/req  "
+          f"database CPU {database:>5} ms/req  "
           f"client CPU {result.client_cpu_percent:3.0f}%{note}", flush=True)
     if result.first_error:
         print(f"    first error: {result.first_error}", flush=True)
@@ -417,6 +448,8 @@ def summarise(rounds: list[RoundResult]) -> dict[str, Any]:
                   "median_p95_ms": median_of(app, "p95_ms"),
                   "median_server_cpu_ms_per_request":
                       median_of(app, "server_cpu_ms_per_request"),
+                  "median_database_cpu_ms_per_request":
+                      median_of(app, "database_cpu_ms_per_request"),
                   "non_2xx": sum(r.failed for r in by_app[app])}
             for app in by_app}
     # Round n of the baseline ran just before round n of the full path: a pair shares the
@@ -452,7 +485,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     for title, key, spec in (("req/s (median)", "median_per_second", ".1f"),
                              ("p50 latency ms (median)", "median_p50_ms", ".1f"),
                              ("p95 latency ms (median)", "median_p95_ms", ".1f"),
-                             ("server CPU ms/req", "median_server_cpu_ms_per_request", ".2f")):
+                             ("server CPU ms/req", "median_server_cpu_ms_per_request", ".2f"),
+                             ("database CPU ms/req", "median_database_cpu_ms_per_request",
+                              ".2f")):
         print(f"{title:<26}{cell(apps['baseline'][key], spec):>10}"
               f"{cell(apps['full'][key], spec):>11}")
     print(f"{'non-2xx (counted rounds)':<26}{apps['baseline']['non_2xx']:>10}"
@@ -496,6 +531,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idempotency-key", action="store_true",
                         help="send a unique Idempotency-Key with every full-path request "
                              "(one more lookup and insert each); default: none")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker, for both apps: 1 = sync workers, "
+                             "more = gthread workers (default 1)")
     parser.add_argument("--json", action="store_true",
                         help="also print the results as one JSON document")
     args = parser.parse_args(argv)
@@ -535,14 +573,14 @@ def _raise_on_signal(signum: int, _frame: object) -> None:
 
 
 @contextlib.contextmanager
-def servers(env: dict[str, str], scratch: Path) -> Iterator[dict[str, Server]]:
+def servers(env: dict[str, str], scratch: Path, threads: int) -> Iterator[dict[str, Server]]:
     """Both gunicorn servers, stopped on the way out whatever happens."""
     with contextlib.ExitStack() as stack:
         started: dict[str, Server] = {}
         for name, spec, path in (
                 ("baseline", "bench.baseline_app:create_baseline_app()", BASELINE_PATH),
                 ("full", "reporting:create_app()", FULL_PATH)):
-            server = start_server(name, spec, path, env, scratch)
+            server = start_server(name, spec, path, env, scratch, threads)
             stack.callback(stop_server, server)
             started[name] = server
         for server in started.values():
@@ -553,7 +591,9 @@ def servers(env: dict[str, str], scratch: Path) -> Iterator[dict[str, Server]]:
 def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     """Set up, serve, warm up, run the alternating rounds; the results as plain data."""
     print(f"OpenVRS ingest benchmark: Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs, gunicorn {WORKERS} sync workers per app, "
+          f"{os.cpu_count()} CPUs, gunicorn {WORKERS} "
+          f"{'sync workers' if args.threads <= 1 else f'gthread workers x {args.threads} threads'}"
+          f" per app, "
           f"{args.concurrency} client threads", flush=True)
     # Other work on the machine takes CPU from both apps and from the client; the load
     # average printed before and after says how quiet the machine was.
@@ -582,7 +622,7 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT),
                                                         env.get("PYTHONPATH")])))
     rounds: list[RoundResult] = []
-    with servers(env, scratch) as running:
+    with servers(env, scratch, args.threads) as running:
         print(f"gunicorn: baseline on {HOST}:{running['baseline'].port}, "
               f"full path on {HOST}:{running['full'].port}", flush=True)
         for name, server in running.items():

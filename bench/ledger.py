@@ -228,6 +228,7 @@ def bench_appends(database: Any, ledger: Any, count: int, threads: int,
     """Baseline and ledger appends, one thread then ``threads``; returns the entry size."""
     from sqlalchemy import text
 
+    from reporting.group_commit import GroupCommit
     from reporting.ledger.models import LogLeaf
 
     rng = random.Random(seed)  # noqa: S311 -- synthetic data, reproducible by seed
@@ -266,6 +267,17 @@ def bench_appends(database: Any, ledger: Any, count: int, threads: int,
         runs += [run_threads("baseline insert+commit", threads, count, plain),
                  run_threads("Ledger.record+commit", threads, count,
                              lambda i: record(offset2 + i))]
+        # What submissions do: appends of concurrent callers share one transaction
+        # (reporting.group_commit), so the lock and the WAL flush are paid per group.
+        group = GroupCommit(ledger.record_many)
+        more = [receipt_fields(rng, i) for i in range(2 * count + WARMUP_APPENDS,
+                                                       3 * count + WARMUP_APPENDS)]
+
+        def grouped(i: int) -> None:
+            with database.sessions() as session:
+                group.run(session, more[i])
+
+        runs.append(run_threads("GroupCommit(record_many)", threads, count, grouped))
     return runs, entry_size
 
 

@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
     from reporting.directory.api import blp as directory_blp
-    from reporting.extensions import init_ledger
+    from reporting.extensions import init_intake, init_ledger
     from reporting.ledger.api import blp as log_blp
     from reporting.openapi import SETTINGS, Api
     from reporting.reports.api import blp as reports_blp
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.is_sqlite:
         settings.ensure_data_dir()
     db.init_app(app, db.Database(settings.database_url))
-    init_ledger(app, settings)
+    init_intake(app, init_ledger(app, settings))
 
     api = Api(app)
     for blueprint in (reports_blp, directory_blp, auth_blp, log_blp):

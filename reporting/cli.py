@@ -218,15 +218,19 @@ def tokens_revoke(ctx: click.Context, token_id: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Threads per worker; concurrent submissions in one worker share a "
+                   "commit. 1 = gunicorn's sync workers.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the API with gunicorn."""
     from reporting.server import run_gunicorn
 
     settings = _settings(ctx)
     click.echo(f"OpenVRS API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
-    run_gunicorn(settings, host=host, port=port, workers=workers)
+    run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads)
 
 
 @main.command()

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from reporting.config import Settings
+from reporting.group_commit import GroupCommit
 from reporting.ledger.keys import Keyring
 from reporting.ledger.log import Ledger
+from reporting.reports.service import Outcome, Submission, store_submissions
+
+Intake = GroupCommit[Submission, Outcome]
 
 
 def make_ledger(settings: Settings) -> Ledger:
@@ -21,3 +28,18 @@ def init_ledger(app: Flask, settings: Settings) -> Ledger:
 
 def current_ledger() -> Ledger:
     return current_app.extensions["vrs_ledger"]
+
+
+def init_intake(app: Flask, ledger: Ledger) -> Intake:
+    """New reports are stored through one group commit per process (see group_commit)."""
+
+    def write(session: Session, submissions: Sequence[Submission]) -> list[Outcome]:
+        return store_submissions(session, submissions, ledger=ledger)
+
+    intake: Intake = GroupCommit(write)
+    app.extensions["vrs_intake"] = intake
+    return intake
+
+
+def current_intake() -> Intake:
+    return current_app.extensions["vrs_intake"]

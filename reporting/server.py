@@ -25,6 +25,11 @@ class _Gunicorn(BaseApplication):
         return create_app(self._settings)
 
 
-def run_gunicorn(settings: Settings, *, host: str, port: int, workers: int) -> None:
+def run_gunicorn(settings: Settings, *, host: str, port: int, workers: int,
+                 threads: int = 1) -> None:
+    # gthread workers let submissions that arrive together share one log append and one
+    # commit (reporting.group_commit); sync workers handle one request at a time.
+    worker_class = "gthread" if threads > 1 else "sync"
     _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers,
+                         "worker_class": worker_class, "threads": threads,
                          "accesslog": "-", "timeout": 60}).run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,34 +94,54 @@ class Ledger:
             raise LedgerUnavailable(str(exc)) from exc
 
     def record(self, session: Session, fields: dict[str, Any]) -> Recorded:
-        """Sign a receipt and append it, in the caller's transaction.
+        """Sign a receipt and append it, in the caller's transaction (see record_many)."""
+        return self.record_many(session, [fields])[0]
 
-        The receipt gets ``log_index`` and ``key_id``; its leaf is SHA-256(0x00 ‖ the
+    def record_many(self, session: Session, entries: Sequence[dict[str, Any]]) -> list[Recorded]:
+        """Sign receipts and append them at consecutive indexes, in the caller's transaction.
+
+        Each receipt gets ``log_index`` and ``key_id``; its leaf is SHA-256(0x00 ‖ the
         canonical signed receipt). Commit or roll back together with the caller's rows:
         no report without receipt, no receipt without leaf.
         """
+        count = len(entries)
+        if not count:
+            return []
         # One statement both takes the row lock (held to commit, so appends queue) and
-        # claims the next index: the database, not the process, hands out indexes.
+        # claims the indexes: the database, not the process, hands them out.
         claimed = session.execute(
             update(LogState.__table__).where(LogState.id == 1)
-            .values(tree_size=LogState.tree_size + 1)
+            .values(tree_size=LogState.tree_size + count)
             .returning(LogState.tree_size, LogState.active_kid)).one_or_none()
         if claimed is None:
             raise LedgerUnavailable("the log has not been initialised (run vrs init)")
-        index = claimed.tree_size - 1
-        receipt, entry = sign_document({**fields, "log_index": index},
-                                       self._key_for(claimed.active_kid))
-        leaf = merkle.leaf_hash(entry)
-        nodes = merkle.nodes_for_append(index, leaf, node_reader(session))
+        first = claimed.tree_size - count
+        key = self._key_for(claimed.active_kid)
+        stored = node_reader(session)
+        made: dict[merkle.NodeId, bytes] = {}  # earlier appends of this call are not stored yet
+
+        def read(ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
+            found = {node: made[node] for node in ids if node in made}
+            missing = [node for node in ids if node not in made]
+            return {**found, **stored(missing)} if missing else found
+
+        now = utcnow()
+        recorded: list[Recorded] = []
+        leaves: list[dict[str, Any]] = []
+        nodes: list[dict[str, Any]] = []
+        for index, fields in enumerate(entries, start=first):
+            receipt, entry = sign_document({**fields, "log_index": index}, key)
+            leaf = merkle.leaf_hash(entry)
+            for level, position, digest in merkle.nodes_for_append(index, leaf, read):
+                made[(level, position)] = digest
+                nodes.append({"level": level, "index": position, "hash": digest})
+            leaves.append({"index": index, "entry": entry, "leaf_hash": leaf, "created_at": now})
+            recorded.append(Recorded(receipt, entry, index))
         # Core inserts, not ORM objects: these run inside the lock every submission
         # queues on, and the unit of work's bookkeeping buys nothing for append-only rows.
-        session.execute(insert(LogLeaf.__table__),
-                        [{"index": index, "entry": entry, "leaf_hash": leaf,
-                          "created_at": utcnow()}])
-        session.execute(insert(LogNode.__table__),
-                        [{"level": level, "index": i, "hash": digest}
-                         for level, i, digest in nodes])
-        return Recorded(receipt, entry, index)
+        session.execute(insert(LogLeaf.__table__), leaves)
+        session.execute(insert(LogNode.__table__), nodes)
+        return recorded
 
     # ---- keys ------------------------------------------------------------------------
 

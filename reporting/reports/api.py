@@ -8,13 +8,15 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
+from sqlalchemy.orm import Session
 
 from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
+from reporting.accounts.service import Principal
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.errors import ProblemError, ValidationProblem
-from reporting.extensions import current_ledger
+from reporting.extensions import current_intake, current_ledger
 from reporting.ledger.log import LedgerUnavailable
 from reporting.openapi import problems
 from reporting.reports import schemas, service
@@ -96,6 +98,25 @@ def _resource(outcome: service.Outcome) -> dict[str, Any]:
             "content_sha256": version.content_sha256, "report": service.parse_body(version)}
 
 
+def _submit(session: Session, principal: Principal, data: dict[str, Any], *,
+            idempotency_key: str | None, fingerprint: str,
+            state_signature: service.StateSignature | None) -> service.Outcome:
+    submission = service.prepare_submission(
+        session, principal, data, idempotency_key=idempotency_key, fingerprint=fingerprint,
+        state_signature=state_signature)
+    # The request's transaction has only read so far. It ends before the submission joins
+    # a group: on SQLite it holds the database's write lock from BEGIN, and whichever
+    # request leads the group (this one or another) needs that lock to write it.
+    session.commit()
+    return service.submit_prepared(session, principal, submission, current_intake().run)
+
+
+def _amend(session: Session, principal: Principal, report_id: str, data: dict[str, Any],
+           **options: Any) -> service.Outcome:
+    return service.amend_report(session, principal, report_id, data,
+                                ledger=current_ledger(), **options)
+
+
 def _write(operation: Any, *args: Any) -> tuple[dict, int]:
     """The shared path of submit and amend: idempotency, validation, storage, commit."""
     principal = current_principal()
@@ -116,7 +137,7 @@ def _write(operation: Any, *args: Any) -> tuple[dict, int]:
             raise ValidationProblem({"State-Signature": [str(exc)]},
                                     problem="state-signature-invalid",
                                     title="State signature does not verify") from None
-    outcome = _call(operation, session, principal, *args, data, ledger=current_ledger(),
+    outcome = _call(operation, session, principal, *args, data,
                     idempotency_key=key, fingerprint=fingerprint, state_signature=signature)
     session.commit()
     return _submitted(outcome, 201)
@@ -132,7 +153,7 @@ class Reports(MethodView):
     @problems(blp, *WRITE_ERRORS)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
     def post(self) -> tuple[dict, int]:
-        return _write(service.submit_report)
+        return _write(_submit)
 
     @blp.arguments(schemas.ReportQuerySchema, location="query", as_kwargs=True,
                    unknown=RAISE)
@@ -191,7 +212,7 @@ class ReportVersions(MethodView):
     @problems(blp, *WRITE_ERRORS)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
     def post(self, report_id: str) -> tuple[dict, int]:
-        return _write(service.amend_report, _report_id(report_id))
+        return _write(_amend, _report_id(report_id))
 
 
 

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,14 +123,34 @@ def check_idempotency(session: Session, principal: Principal, key: str | None,
     return _replay(session, principal.state, key, fingerprint)
 
 
-def _apply_body(report: Report, body: dict[str, Any]) -> None:
+def _filter_columns(body: dict[str, Any]) -> dict[str, Any]:
+    """The report's list-filter columns, copied from its newest body."""
     incident, route = body["incident"], body["route"]
-    report.sharing = body["sharing"]
-    report.incident_date = date.fromisoformat(incident["date"])
-    report.incident_country = incident["country"]
-    report.transport_mode = incident["transport_mode"]
-    report.origin_countries = "," + ",".join(route["origin_countries"]) + ","
-    report.intended_destination = route["intended_destination"]
+    return {"sharing": body["sharing"],
+            "incident_date": date.fromisoformat(incident["date"]),
+            "incident_country": incident["country"],
+            "transport_mode": incident["transport_mode"],
+            "origin_countries": "," + ",".join(route["origin_countries"]) + ",",
+            "intended_destination": route["intended_destination"]}
+
+
+def _receipt_fields(report_id: str, number: int, state: str, now: datetime, digest: str,
+                    state_signature: StateSignature | None) -> dict[str, Any]:
+    """A version's receipt before the log adds ``log_index`` and ``key_id``."""
+    fields: dict[str, Any] = {"report_id": report_id, "version": number, "state": state,
+                              "received_at": rfc3339(now), "content_sha256": digest}
+    if state_signature:
+        fields["state_key_id"] = state_signature.key_id
+    return fields
+
+
+def _version_row(report_id: str, number: int, canonical: bytes, digest: str, now: datetime,
+                 principal: Principal,
+                 state_signature: StateSignature | None) -> dict[str, Any]:
+    return {"report_id": report_id, "version": number, "body": canonical.decode("utf-8"),
+            "content_sha256": digest, "received_at": now, "submitted_by": principal.token_id,
+            "state_key_id": state_signature.key_id if state_signature else None,
+            "state_signature": state_signature.signature if state_signature else None}
 
 
 def _new_version(session: Session, ledger: Ledger, report: Report, number: int,
@@ -138,18 +159,11 @@ def _new_version(session: Session, ledger: Ledger, report: Report, number: int,
     """The version row and its signed receipt, appended to the log in this transaction."""
     canonical = canonical_bytes(body)
     digest = sha256_hex(canonical)
-    fields: dict[str, Any] = {"report_id": report.id, "version": number,
-                              "state": report.state_iso3, "received_at": rfc3339(now),
-                              "content_sha256": digest}
-    if state_signature:
-        fields["state_key_id"] = state_signature.key_id
-    recorded = ledger.record(session, fields)
-    version = ReportVersion(
-        report_id=report.id, version=number, body=canonical.decode("utf-8"),
-        content_sha256=digest, received_at=now, submitted_by=principal.token_id,
-        log_index=recorded.index,
-        state_key_id=state_signature.key_id if state_signature else None,
-        state_signature=state_signature.signature if state_signature else None)
+    recorded = ledger.record(session, _receipt_fields(
+        report.id, number, report.state_iso3, now, digest, state_signature))
+    version = ReportVersion(**_version_row(report.id, number, canonical, digest, now,
+                                           principal, state_signature),
+                            log_index=recorded.index)
     return version, recorded.receipt
 
 
@@ -173,29 +187,87 @@ def _store_with_key(session: Session, principal: Principal, key: str | None, fin
     return outcome
 
 
-def submit_report(session: Session, principal: Principal, data: dict[str, Any], *,
-                  ledger: Ledger, idempotency_key: str | None = None, fingerprint: str = "",
-                  state_signature: StateSignature | None = None) -> Outcome:
-    """Store a validated report as version 1 of a new report, with its signed receipt."""
+@dataclass(frozen=True)
+class Submission:
+    """A validated new report, ready to store: its rows and its receipt's fields.
+
+    Built while the request is handled (reads only); stored by ``store_submissions``,
+    alone or in one transaction with other requests' submissions.
+    """
+
+    report: dict[str, Any]
+    event: dict[str, Any]
+    version: dict[str, Any]  # without log_index, which the log hands out
+    receipt: dict[str, Any]  # without log_index and key_id
+    idempotency: dict[str, Any] | None
+
+
+def prepare_submission(session: Session, principal: Principal, data: dict[str, Any], *,
+                       idempotency_key: str | None = None, fingerprint: str = "",
+                       state_signature: StateSignature | None = None) -> Submission:
+    """Everything about a new report that needs no lock: its id, rows and canonical body."""
     state = _check_writer(principal)
     if "sharing" not in data:
         data = {**data, "sharing": get_member_state(session, state).default_sharing}
     body = normalise(data)
     now = utcnow()
-    report = Report(id=str(uuid.uuid4()), state_iso3=state, current_version=1,
-                    status=lifecycle.next_status(None, lifecycle.SUBMIT),
-                    created_at=now, updated_at=now)
-    _apply_body(report, body)
-    # Everything that does not need the log index is written before the log's lock is
-    # taken, so the lock every submission queues on is held as briefly as possible.
-    session.add_all([report, ReportEvent(
-        report_id=report.id, version=1, action=lifecycle.SUBMIT, status_after=report.status,
-        actor_token_id=principal.token_id, at=now)])
-    version, receipt = _new_version(session, ledger, report, 1, body, principal, now,
-                                    state_signature)
-    session.add(version)
-    return _store_with_key(session, principal, idempotency_key, fingerprint,
-                           Outcome(report, version, receipt=receipt))
+    report_id = str(uuid.uuid4())
+    status = lifecycle.next_status(None, lifecycle.SUBMIT)
+    canonical = canonical_bytes(body)
+    digest = sha256_hex(canonical)
+    return Submission(
+        report={"id": report_id, "state_iso3": state, "current_version": 1,
+                "status": status, "created_at": now, "updated_at": now,
+                **_filter_columns(body)},
+        event={"report_id": report_id, "version": 1, "action": lifecycle.SUBMIT,
+               "status_after": status, "reason": None, "actor_token_id": principal.token_id,
+               "at": now, "log_index": None},
+        version=_version_row(report_id, 1, canonical, digest, now, principal,
+                             state_signature),
+        receipt=_receipt_fields(report_id, 1, state, now, digest, state_signature),
+        idempotency=None if idempotency_key is None else {
+            "state_iso3": state, "key": idempotency_key, "request_sha256": fingerprint,
+            "report_id": report_id, "version": 1, "created_at": now})
+
+
+def store_submissions(session: Session, submissions: Sequence[Submission], *,
+                      ledger: Ledger) -> list[Outcome]:
+    """Write new reports with their versions, events and signed receipts, in order.
+
+    One multi-row statement per table, whatever the number of submissions, in the
+    caller's transaction. The report and event rows go first so that the log's lock,
+    taken by ``record_many``, is held for as few statements as possible.
+    """
+    session.execute(insert(Report.__table__), [item.report for item in submissions])
+    session.execute(insert(ReportEvent.__table__), [item.event for item in submissions])
+    recorded = ledger.record_many(session, [item.receipt for item in submissions])
+    versions = [{**item.version, "log_index": entry.index}
+                for item, entry in zip(submissions, recorded, strict=True)]
+    session.execute(insert(ReportVersion.__table__), versions)
+    if keys := [item.idempotency for item in submissions if item.idempotency]:
+        session.execute(insert(IdempotencyKey.__table__), keys)
+    return [Outcome(Report(**item.report), ReportVersion(**row), receipt=entry.receipt)
+            for item, row, entry in zip(submissions, versions, recorded, strict=True)]
+
+
+def submit_prepared(session: Session, principal: Principal, submission: Submission,
+                    store: Callable[[Session, Submission], Outcome]) -> Outcome:
+    """Store a prepared submission with ``store(session, submission)``, which commits it.
+
+    A concurrent request that used the same Idempotency-Key first makes the store fail
+    on the key's primary key; this request then answers as that one did (or with a 409).
+    """
+    try:
+        return store(session, submission)
+    except IntegrityError:
+        if submission.idempotency is None:
+            raise
+        session.rollback()
+        replay = _replay(session, principal.state or "", submission.idempotency["key"],
+                         submission.idempotency["request_sha256"])
+        if replay is None:
+            raise
+        return replay
 
 
 def _owned_report(session: Session, principal: Principal, report_id: str) -> Report:
@@ -236,7 +308,8 @@ def amend_report(session: Session, principal: Principal, report_id: str, data: d
     version, receipt = _new_version(session, ledger, report, number, body, principal, now,
                                     state_signature)
     report.current_version, report.status, report.updated_at = number, status, now
-    _apply_body(report, body)
+    for column, value in _filter_columns(body).items():
+        setattr(report, column, value)
     session.add_all([version, ReportEvent(
         report_id=report.id, version=number, action=lifecycle.AMEND, status_after=status,
         actor_token_id=principal.token_id, at=now)])

@@ -11,16 +11,20 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, select, update
 
+from reporting.accounts.service import authenticate
 from reporting.extensions import current_ledger
 from reporting.ledger import merkle
 from reporting.ledger.canonical import canonical_bytes
 from reporting.ledger.log import make_cosignature
-from reporting.ledger.models import LogLeaf, LogState
+from reporting.ledger.models import LogLeaf, LogNode, LogState
 from reporting.ledger.signing import SigningKey, b64url, b64url_decode, verify_document
 from reporting.ledger.verify import MemoryTree
 from reporting.reports.models import Report, ReportVersion
+from reporting.reports.schemas import REPORT_SCHEMA
+from reporting.reports.service import prepare_submission, store_submissions
 from tests.conftest import bearer
 from tests.factories import report
+from tests.ledger.test_merkle import RefTree
 
 
 def jwks_keys(client) -> dict[str, bytes]:
@@ -196,6 +200,35 @@ def test_concurrent_submissions_make_a_gap_free_duplicate_free_log(app, make_tok
     assert indexes == list(range(40))
     assert sorted(version_indexes) == list(range(40))
     assert size == 40
+
+
+def test_a_group_of_submissions_is_logged_as_consecutive_appends(app, client, make_token,
+                                                                  database):
+    # Five single appends first, so the group starts mid-tree and needs stored siblings
+    # as well as the nodes its own earlier appends complete.
+    secret = make_token("IDN")
+    for _ in range(5):
+        submit(client, secret)
+    with app.app_context(), database.session() as session:
+        principal = authenticate(session, secret)
+        group = [prepare_submission(session, principal, REPORT_SCHEMA.load(report()))
+                 for _ in range(37)]
+        outcomes = store_submissions(session, group, ledger=current_ledger())
+    assert [o.receipt["log_index"] for o in outcomes] == list(range(5, 42))
+    assert [o.report.id for o in outcomes] == [item.report["id"] for item in group]
+    logged = entries(client)
+    assert [json.loads(e["entry"]) for e in logged[5:]] == [o.receipt for o in outcomes]
+    reference = RefTree([e["entry"].encode() for e in logged])
+    head = client.get("/api/v1/log/tree-head").get_json()
+    assert (head["tree_size"], head["root_hash"]) == (42, reference.mth(0, 42).hex())
+    with database.session() as session:
+        nodes = session.execute(select(LogNode.level, LogNode.index, LogNode.hash)).all()
+    assert len(nodes) == sum(42 >> level for level in range(6))
+    for level, index, digest in nodes:
+        assert bytes(digest) == reference.mth(index << level, (index + 1) << level)
+    for report_id in (outcomes[0].report.id, outcomes[-1].report.id):
+        got = client.get(f"/api/v1/reports/{report_id}", headers=bearer(secret))
+        assert got.status_code == 200
 
 
 # ---- state keys, state signatures, cosignatures ------------------------------------------
