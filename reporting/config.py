@@ -40,6 +40,8 @@ class Settings:
     broker_url: str = ""
     # Bodies above this are refused with 413 before they are parsed.
     max_body_bytes: int = 1_048_576
+    # The same for POST /reports/batch, which carries up to 1,000 reports.
+    max_batch_bytes: int = 8_388_608
     # Lifetime of bearer tokens issued by POST /auth/login.
     login_token_minutes: int = 60
     page_size_default: int = 50
@@ -71,6 +73,7 @@ class Settings:
             "redis_url": env.get("VRS_REDIS_URL") or None,
             "broker_url": env.get("VRS_BROKER_URL", ""),
             "max_body_bytes": _int("VRS_MAX_BODY_BYTES", 1_048_576),
+            "max_batch_bytes": _int("VRS_MAX_BATCH_BYTES", 8_388_608),
             "login_token_minutes": _int("VRS_LOGIN_TOKEN_MINUTES", 60),
             "log_origin": env.get("VRS_LOG_ORIGIN") or "openvrs.localhost/log",
         }

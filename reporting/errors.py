@@ -89,6 +89,38 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def problem_document(
+    status: int,
+    detail: str | None = None,
+    *,
+    problem: str | None = None,
+    title: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    instance: str | None = None,
+) -> dict[str, Any]:
+    """The problem document as data; ``instance`` defaults to the request's path."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + problem if problem else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["instance"] = instance or request.path
+    if errors:
+        body["errors"] = {path: list(msgs) for path, msgs in errors.items()}
+    if extra:
+        body.update(extra)
+    return body
+
+
+def document_of(exc: ProblemError, *, instance: str | None = None) -> dict[str, Any]:
+    """The problem document of an error, for a response that carries several."""
+    return problem_document(exc.status, exc.detail, problem=exc.problem, title=exc.title,
+                            errors=exc.errors, extra=exc.extra, instance=instance)
+
+
 def render_problem(
     status: int,
     detail: str | None = None,
@@ -99,18 +131,8 @@ def render_problem(
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + problem if problem else "about:blank",
-        "title": title or HTTPStatus(status).phrase,
-        "status": status,
-    }
-    if detail:
-        body["detail"] = detail
-    body["instance"] = request.path
-    if errors:
-        body["errors"] = {path: list(msgs) for path, msgs in errors.items()}
-    if extra:
-        body.update(extra)
+    body = problem_document(status, detail, problem=problem, title=title, errors=errors,
+                            extra=extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -133,8 +155,9 @@ def register_error_handlers(app: Flask) -> None:
             headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
         detail = exc.description if status != 500 else None
         if status == 413:
+            # The route's own limit when it has one (batches), else the app's.
             detail = (f"The request body exceeds the limit of "
-                      f"{app.config.get('MAX_CONTENT_LENGTH')} bytes.")
+                      f"{request.max_content_length} bytes.")
         errors = None
         # webargs (query parameters) raises 422 with messages keyed by location first.
         messages = (getattr(exc, "data", None) or {}).get("messages")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, ValidationError
+from marshmallow import RAISE
 from sqlalchemy.orm import Session
 
 from reporting.accounts.auth import current_principal, requires
@@ -19,8 +20,7 @@ from reporting.errors import ProblemError, ValidationProblem
 from reporting.extensions import current_intake, current_ledger
 from reporting.ledger.log import LedgerUnavailable
 from reporting.openapi import problems
-from reporting.reports import schemas, service
-from reporting.reports.fields import check_text
+from reporting.reports import batch, schemas, service
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Submit, amend, withdraw and read incident reports.")
@@ -34,6 +34,18 @@ IDEMPOTENCY_HEADER = {
     "description": "Retry-safe submission: the same key and body return the same report "
                    "(200); the same key with another body is a 409.",
 }
+# Each position of a batch is keyed "<key> <index>" (reports/batch.py), within the 255
+# characters a stored key may have.
+BATCH_KEY_LENGTH = 250
+BATCH_IDEMPOTENCY_HEADER = {
+    **IDEMPOTENCY_HEADER,
+    "schema": {**IDEMPOTENCY_HEADER["schema"], "maxLength": BATCH_KEY_LENGTH},
+    "description": "Makes every position of the batch retry-safe: a report stored before "
+                   "under this key at the same position answers 200 with its receipt; "
+                   "another report at that position is a 409 for that item.",
+}
+BATCH_BODY = {"required": True,
+              "content": {"application/json": {"schema": schemas.BatchSchema}}}
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
 STATE_SIGNATURE_HEADER = {
     "name": "State-Signature", "in": "header", "required": False,
@@ -43,27 +55,21 @@ STATE_SIGNATURE_HEADER = {
 }
 
 
-def _idempotency_key() -> str | None:
+def _idempotency_key(longest: int = 255) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or not all(33 <= ord(c) <= 126 for c in key):
+    if not 1 <= len(key) <= longest or not all(33 <= ord(c) <= 126 for c in key):
         raise ValidationProblem(
-            {"Idempotency-Key": ["1 to 255 visible ASCII characters, no spaces."]},
+            {"Idempotency-Key": [f"1 to {longest} visible ASCII characters, no spaces."]},
             detail="The Idempotency-Key header is malformed.")
     return key
 
 
-def _report_id(report_id: str) -> str:
-    # Ids are UUIDs; anything else cannot name a report, and must not reach the database
-    # (NUL bytes and the like would make PostgreSQL fail rather than find nothing).
-    try:
-        check_text(report_id)
-    except ValidationError:
-        raise ProblemError(404, "No such report.") from None
-    if len(report_id) != 36:
-        raise ProblemError(404, "No such report.")
-    return report_id
+def _report_id(report_id: uuid.UUID) -> str:
+    # Report ids are UUIDs, and the routes take nothing else: "/reports/batch" is then no
+    # report, and a malformed id is a 404 before it can reach the database.
+    return str(report_id)
 
 
 def _call(operation: Any, *args: Any, **kwargs: Any) -> Any:
@@ -175,24 +181,53 @@ class Reports(MethodView):
 
 
 
-@blp.route("/<report_id>")
+@blp.route("/batch")
+class ReportBatch(MethodView):
+    @blp.doc(requestBody=BATCH_BODY, parameters=[BATCH_IDEMPOTENCY_HEADER],
+             summary="Submit up to 1,000 reports")
+    @blp.response(200, schemas.BatchResultSchema,
+                  description="One result per report, in order: a receipt or a problem. "
+                              "The valid reports are stored even when others are not.")
+    @problems(blp, 400, 401, 403, 413, 415, 422, 503)
+    @requires(REPORTS_WRITE, REPORT_WRITERS)
+    def post(self) -> dict[str, Any]:
+        """Submit many reports at once; each is checked and answered on its own."""
+        # Set before the body is read: a batch may be larger than a single report.
+        request.max_content_length = current_app.config["VRS_SETTINGS"].max_batch_bytes
+        principal = current_principal()
+        if "State-Signature" in request.headers:
+            raise ValidationProblem(
+                {"State-Signature": ["State signatures are for single submissions "
+                                     "(POST /reports); a batch cannot carry one per report."]},
+                problem="state-signature-invalid", title="State signature not accepted here")
+        key = _idempotency_key(BATCH_KEY_LENGTH)
+        envelope = load(schemas.BATCH_ENVELOPE, json_body())
+        results = _call(batch.submit_batch, request_session(), principal,
+                        envelope["reports"], path=request.path, key=key,
+                        ledger=current_ledger(), store=current_intake().run)
+        accepted = sum(1 for result in results if result["status"] in (200, 201))
+        return {"accepted": accepted, "rejected": len(results) - accepted,
+                "results": results}
+
+
+@blp.route("/<uuid:report_id>")
 class ReportItem(MethodView):
     @blp.response(200, schemas.ReportResourceSchema)
     @problems(blp, 401, 403, 404)
     @requires(REPORTS_READ)
-    def get(self, report_id: str) -> dict[str, Any]:
+    def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """The newest version of a report."""
         outcome = _call(service.get_report, request_session(), current_principal(),
                         _report_id(report_id))
         return _resource(outcome)
 
 
-@blp.route("/<report_id>/versions")
+@blp.route("/<uuid:report_id>/versions")
 class ReportVersions(MethodView):
     @blp.response(200, schemas.VersionListSchema)
     @problems(blp, 401, 403, 404)
     @requires(REPORTS_READ)
-    def get(self, report_id: str) -> dict[str, Any]:
+    def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Every version of a report, oldest first."""
         session = request_session()
         report, versions = _call(service.list_versions, session, current_principal(),
@@ -211,29 +246,29 @@ class ReportVersions(MethodView):
                       description="Replay of an earlier request with the same Idempotency-Key")
     @problems(blp, *WRITE_ERRORS)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
-    def post(self, report_id: str) -> tuple[dict, int]:
+    def post(self, report_id: uuid.UUID) -> tuple[dict, int]:
         return _write(_amend, _report_id(report_id))
 
 
 
-@blp.route("/<report_id>/withdraw")
+@blp.route("/<uuid:report_id>/withdraw")
 class ReportWithdrawal(MethodView):
     @blp.doc(requestBody={"required": False, "content": {
         "application/json": {"schema": schemas.WithdrawSchema}}})
     @blp.response(200, schemas.WithdrawnSchema)
     @problems(blp, *WRITE_ERRORS, 503)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
-    def post(self, report_id: str) -> dict[str, Any]:
+    def post(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Withdraw a report; its versions stay readable and it no longer counts."""
-        report_id = _report_id(report_id)
         reason = None
         if request.content_length or request.mimetype:
             reason = load(schemas.WithdrawSchema(), json_body()).get("reason")
         session = request_session()
         principal = current_principal()
-        receipt = _call(service.withdraw_report, session, principal, report_id, reason,
-                        ledger=current_ledger())
+        receipt = _call(service.withdraw_report, session, principal, _report_id(report_id),
+                        reason, ledger=current_ledger())
         session.commit()
-        resource = _resource(_call(service.get_report, session, principal, report_id))
+        resource = _resource(_call(service.get_report, session, principal,
+                                   _report_id(report_id)))
         return {**resource, "receipt": receipt}
 

@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from reporting.directory.models import SHARING_LEVELS
+from reporting.errors import ProblemSchema
 from reporting.reports import vocabulary as v
 from reporting.reports.fields import (
     MAX_COUNT,
@@ -388,3 +389,47 @@ def period_range(period: str) -> tuple[date, date]:
         end_month = start.month + 1
     end = date(year + 1, 1, 1) if end_month > 12 else date(year, end_month, 1)
     return start, end
+
+
+# ---- batches ----------------------------------------------------------------------------
+
+MAX_BATCH_REPORTS = 1000  # SPEC §3
+
+
+class BatchSchema(Schema):
+    """The body of POST /reports/batch as documented: each item is a report."""
+
+    reports = fields.List(fields.Nested(ReportSchema), required=True,
+                          validate=validate.Length(min=1, max=MAX_BATCH_REPORTS))
+
+
+class BatchEnvelopeSchema(Schema):
+    """What the handler loads: the list itself; each report is checked on its own."""
+
+    class Meta:
+        unknown = RAISE
+
+    reports = fields.List(fields.Raw(), required=True,
+                          validate=validate.Length(min=1, max=MAX_BATCH_REPORTS))
+
+
+BATCH_ENVELOPE = BatchEnvelopeSchema()
+
+
+class BatchItemSchema(Schema):
+    index = fields.Integer(required=True, metadata={"description": "Position in `reports`."})
+    status = fields.Integer(required=True, metadata={
+        "description": "201 stored; 200 the same report stored before under this batch's "
+                       "Idempotency-Key; 409 that key was used with another report at this "
+                       "position; 422 invalid (see `problem`)."})
+    id = fields.String()
+    version = fields.Integer()
+    report_status = fields.String(metadata={"description": "Lifecycle status of the report."})
+    receipt = fields.Nested(ReceiptSchema)
+    problem = fields.Nested(ProblemSchema)
+
+
+class BatchResultSchema(Schema):
+    accepted = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    results = fields.List(fields.Nested(BatchItemSchema), required=True)
