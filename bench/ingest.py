@@ -59,6 +59,7 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_ben
 TARGET_RATIO = 0.60
 WORKERS = 2
 FULL_PATH = "/api/v1/reports"
+BATCH_PATH = "/api/v1/reports/batch"
 BASELINE_PATH = "/baseline"
 # Distinct bodies; requests cycle through them. Without an Idempotency-Key a repeated
 # body is simply a new report, so a few hundred give variety without a long set-up.
@@ -149,6 +150,22 @@ def prepare_payloads(secrets: dict[str, str], count: int, seed: int) -> list[Pay
     return [Payload(f"Bearer {secrets[state]}",
                     json.dumps(body, separators=(",", ":")).encode("utf-8"))
             for state, body in synthetic_reports(count, seed)]
+
+
+def batch_payloads(secrets: dict[str, str], count: int, seed: int, size: int) -> list[Payload]:
+    """The same synthetic reports, ``size`` of one state per POST /reports/batch body."""
+    from reporting.demo.synthetic import synthetic_reports
+
+    by_state: dict[str, list[dict[str, Any]]] = {}
+    for state, body in synthetic_reports(count, seed):
+        by_state.setdefault(state, []).append(body)
+    payloads = []
+    for state, bodies in sorted(by_state.items()):
+        for start in range(0, len(bodies) - size + 1, size):
+            document = {"reports": bodies[start:start + size]}
+            payloads.append(Payload(f"Bearer {secrets[state]}",
+                                    json.dumps(document, separators=(",", ":")).encode()))
+    return payloads
 
 
 # ---------------------------------------------------------------------------------------
@@ -303,6 +320,7 @@ class RoundResult:
     server_cpu_ms_per_request: float | None
     database_cpu_ms_per_request: float | None
     truncated: bool
+    unit: str = "req"  # what per_second and the CPU figures count: requests or reports
     statuses: dict[str, int] = field(default_factory=dict)
     first_error: str | None = None
 
@@ -317,11 +335,13 @@ def percentile(sorted_values: Sequence[float], fraction: float) -> float:
 
 def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurrency: int,
           max_seconds: float, label: str, number: int,
-          idempotency_prefix: str | None = None) -> RoundResult:
+          idempotency_prefix: str | None = None, batched: bool = False) -> RoundResult:
     """Send ``requests`` POSTs from ``concurrency`` threads; stop early at ``max_seconds``.
 
     With ``idempotency_prefix`` every request carries its own ``Idempotency-Key`` (prefix
-    plus request number), so each one is a new submission, never a replay.
+    plus request number), so each one is a new submission, never a replay. ``batched``
+    bodies go to POST /reports/batch: what counts is then the reports each answer says
+    were accepted, and a rejected report is a failure.
     """
     counter = itertools.count()
     counter_lock = threading.Lock()
@@ -329,6 +349,7 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
     stop = threading.Event()
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     statuses: list[Counter[int]] = [Counter() for _ in range(concurrency)]
+    reports = [[0, 0] for _ in range(concurrency)]  # accepted, rejected (batched only)
     errors: list[str] = []
     deadline = [0.0]  # set just before `go`, read by every thread
 
@@ -365,6 +386,12 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
                     status, answer = 0, repr(exc).encode()
                 mine.append(time.perf_counter() - began)
                 seen[status] += 1
+                if batched and status == 200:
+                    outcome = json.loads(answer)
+                    reports[slot][0] += outcome["accepted"]
+                    reports[slot][1] += outcome["rejected"]
+                    if outcome["rejected"] and not errors:
+                        errors.append(f"rejected reports: {answer[:2000].decode()}")
                 if not 200 <= status < 300 and not errors:
                     errors.append(f"HTTP {status}: {answer[:2000].decode(errors='replace')}")
         finally:
@@ -398,17 +425,22 @@ def drive(server: Server, payloads: Sequence[Payload], *, requests: int, concurr
     seen_all: Counter[int] = sum(statuses, Counter())
     accepted = sum(n for status, n in seen_all.items() if 200 <= status < 300)
     done = len(every)
-    server_cpu = (None if cpu_before is None or cpu_after is None or not done
-                  else (cpu_after - cpu_before) * 1000 / done)
-    database_cpu = (None if database_before is None or database_after is None or not done
-                    else (database_after - database_before) * 1000 / done)
+    failed = done - accepted
+    if batched:  # reports, not requests
+        accepted = sum(a for a, _ in reports)
+        failed += sum(r for _, r in reports)
+    units = accepted if batched else done
+    server_cpu = (None if cpu_before is None or cpu_after is None or not units
+                  else (cpu_after - cpu_before) * 1000 / units)
+    database_cpu = (None if database_before is None or database_after is None or not units
+                    else (database_after - database_before) * 1000 / units)
     return RoundResult(
-        app=label, round=number, requests=done, accepted=accepted, failed=done - accepted,
+        app=label, round=number, requests=done, accepted=accepted, failed=failed,
         seconds=elapsed, per_second=accepted / elapsed if elapsed > 0 else 0.0,
         p50_ms=percentile(every, 0.50) * 1000, p95_ms=percentile(every, 0.95) * 1000,
         client_cpu_percent=100 * client_cpu / elapsed if elapsed > 0 else 0.0,
         server_cpu_ms_per_request=server_cpu, database_cpu_ms_per_request=database_cpu,
-        truncated=done < requests,
+        truncated=done < requests, unit="report" if batched else "req",
         statuses={str(status): n for status, n in sorted(seen_all.items())},
         first_error=errors[0] if errors else None)
 
@@ -424,10 +456,11 @@ def print_round(result: RoundResult) -> None:
     database = ("-" if result.database_cpu_ms_per_request is None
                 else f"{result.database_cpu_ms_per_request:.2f}")
     note = " (stopped at the time limit)" if result.truncated else ""
-    print(f"  round {result.round}  {result.app:<9}{result.per_second:8.1f} req/s  "
+    unit = result.unit
+    print(f"  round {result.round}  {result.app:<9}{result.per_second:8.1f} {unit}/s  "
           f"p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
-          f"non-2xx {result.failed:<3} server CPU {cpu:>5} ms/req  "
-          f"database CPU {database:>5} ms/req  "
+          f"failed {result.failed:<3} server CPU {cpu:>5} ms/{unit}  "
+          f"database CPU {database:>5} ms/{unit}  "
           f"client CPU {result.client_cpu_percent:3.0f}%{note}", flush=True)
     if result.first_error:
         print(f"    first error: {result.first_error}", flush=True)
@@ -470,7 +503,9 @@ def summarise(rounds: list[RoundResult]) -> dict[str, Any]:
         "server_cpu_ratio_baseline_over_full": (base_cpu / full_cpu
                                                 if base_cpu and full_cpu else None),
         "target_ratio": TARGET_RATIO,
-        "target_met": ratio >= TARGET_RATIO,
+        # The target is stated for single submissions; a batched run is information.
+        "target_met": (ratio >= TARGET_RATIO
+                       if all(r.unit == "req" for r in rounds) else None),
     }
 
 
@@ -482,15 +517,16 @@ def print_summary(summary: dict[str, Any]) -> None:
 
     print()
     print(f"{'':<26}{'baseline':>10}{'full path':>11}")
-    for title, key, spec in (("req/s (median)", "median_per_second", ".1f"),
+    for title, key, spec in (("accepted/s (median)", "median_per_second", ".1f"),
                              ("p50 latency ms (median)", "median_p50_ms", ".1f"),
                              ("p95 latency ms (median)", "median_p95_ms", ".1f"),
-                             ("server CPU ms/req", "median_server_cpu_ms_per_request", ".2f"),
-                             ("database CPU ms/req", "median_database_cpu_ms_per_request",
+                             ("server CPU ms/accepted", "median_server_cpu_ms_per_request",
+                              ".2f"),
+                             ("database CPU ms/accepted", "median_database_cpu_ms_per_request",
                               ".2f")):
         print(f"{title:<26}{cell(apps['baseline'][key], spec):>10}"
               f"{cell(apps['full'][key], spec):>11}")
-    print(f"{'non-2xx (counted rounds)':<26}{apps['baseline']['non_2xx']:>10}"
+    print(f"{'failed (counted rounds)':<26}{apps['baseline']['non_2xx']:>10}"
           f"{apps['full']['non_2xx']:>11}")
     print()
     pairwise = ", ".join(f"{r:.2f}" for r in summary["pairwise_ratios"])
@@ -499,7 +535,11 @@ def print_summary(summary: dict[str, Any]) -> None:
           f"(median {summary['median_pairwise_ratio']:.2f})")
     cpu_ratio = summary["server_cpu_ratio_baseline_over_full"]
     if cpu_ratio is not None:
-        print(f"worker CPU per request, base/full: {cpu_ratio:.2f}")
+        print(f"worker CPU per accepted, base/full: {cpu_ratio:.2f}")
+    if summary["target_met"] is None:
+        print(f"target full >= {TARGET_RATIO:.0%} of baseline:  not evaluated (it is "
+              "stated for single submissions, not batches)", flush=True)
+        return
     verdict = "met" if summary["target_met"] else "NOT met"
     print(f"target full >= {TARGET_RATIO:.0%} of baseline:  {verdict} "
           "(information, not an assertion)", flush=True)
@@ -534,12 +574,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per gunicorn worker, for both apps: 1 = sync workers, "
                              "more = gthread workers (default 1)")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="reports per request on the full path, sent to "
+                             "POST /reports/batch when above 1 (default 1: POST /reports)")
     parser.add_argument("--json", action="store_true",
                         help="also print the results as one JSON document")
     args = parser.parse_args(argv)
     for name in ("requests", "concurrency", "rounds"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
+    if not 1 <= args.batch <= 1000:
+        parser.error("--batch must be between 1 and 1000")
     if args.warmup < 0 or args.max_seconds <= 0:
         parser.error("--warmup must be >= 0 and --max-seconds > 0")
     return args
@@ -573,13 +618,14 @@ def _raise_on_signal(signum: int, _frame: object) -> None:
 
 
 @contextlib.contextmanager
-def servers(env: dict[str, str], scratch: Path, threads: int) -> Iterator[dict[str, Server]]:
+def servers(env: dict[str, str], scratch: Path, threads: int,
+            full_path: str = FULL_PATH) -> Iterator[dict[str, Server]]:
     """Both gunicorn servers, stopped on the way out whatever happens."""
     with contextlib.ExitStack() as stack:
         started: dict[str, Server] = {}
         for name, spec, path in (
                 ("baseline", "bench.baseline_app:create_baseline_app()", BASELINE_PATH),
-                ("full", "reporting:create_app()", FULL_PATH)):
+                ("full", "reporting:create_app()", full_path)):
             server = start_server(name, spec, path, env, scratch, threads)
             stack.callback(stop_server, server)
             started[name] = server
@@ -608,6 +654,16 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     print(f"{len(payloads)} distinct synthetic reports, mean body {mean_size:.0f} bytes, "
           f"{'unique' if args.idempotency_key else 'no'} Idempotency-Key on the full path; "
           f"{args.rounds} rounds x {args.requests} requests per app", flush=True)
+    batched = args.batch > 1
+    full_payloads, full_requests = payloads, args.requests
+    if batched:
+        full_payloads = batch_payloads(secrets, DISTINCT_BODIES * 4, args.seed, args.batch)
+        full_requests = max(1, args.requests // args.batch)
+        print(f"--batch {args.batch}: the full path sends {full_requests} requests of "
+              f"{args.batch} reports to {BATCH_PATH} per round; its figures are reports "
+              f"per second and CPU per report, the baseline's rows (requests) per second. "
+              f"The 60 % target is stated for single submissions: this is information.",
+              flush=True)
 
     def keys(name: str, number: int) -> str | None:
         # Unique per round and run: a repeated key would be a replay (200), not a
@@ -622,25 +678,32 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT),
                                                         env.get("PYTHONPATH")])))
     rounds: list[RoundResult] = []
-    with servers(env, scratch, args.threads) as running:
+    with servers(env, scratch, args.threads,
+                 BATCH_PATH if batched else FULL_PATH) as running:
         print(f"gunicorn: baseline on {HOST}:{running['baseline'].port}, "
               f"full path on {HOST}:{running['full'].port}", flush=True)
         for name, server in running.items():
             if not args.warmup:
                 break
-            warm = drive(server, payloads, requests=args.warmup,
+            full = name == "full"
+            warm = drive(server, full_payloads if full else payloads,
+                         requests=max(1, args.warmup // args.batch) if full else args.warmup,
                          concurrency=args.concurrency, max_seconds=args.max_seconds,
-                         label=name, number=0, idempotency_prefix=keys(name, 0))
+                         label=name, number=0, idempotency_prefix=keys(name, 0),
+                         batched=batched and full)
             print(f"  warm-up  {name:<9}{warm.requests} requests, non-2xx {warm.failed}",
                   flush=True)
             if warm.first_error:
                 print(f"    first error: {warm.first_error}", flush=True)
         for number in range(1, args.rounds + 1):
             for name in ("baseline", "full"):
-                result = drive(running[name], payloads, requests=args.requests,
+                full = name == "full"
+                result = drive(running[name], full_payloads if full else payloads,
+                               requests=full_requests if full else args.requests,
                                concurrency=args.concurrency, max_seconds=args.max_seconds,
                                label=name, number=number,
-                               idempotency_prefix=keys(name, number))
+                               idempotency_prefix=keys(name, number),
+                               batched=batched and full)
                 print_round(result)
                 rounds.append(result)
     summary = summarise(rounds)
@@ -655,7 +718,8 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "settings": {"requests": args.requests, "concurrency": args.concurrency,
                      "rounds": args.rounds, "warmup": args.warmup, "workers": WORKERS,
                      "distinct_bodies": len(payloads), "mean_body_bytes": mean_size,
-                     "idempotency_key": args.idempotency_key},
+                     "idempotency_key": args.idempotency_key, "threads": args.threads,
+                     "batch": args.batch},
         "rounds": [asdict(r) for r in rounds],
         "summary": summary,
     }
