@@ -103,8 +103,14 @@ def test_demo_submits_through_http_and_shows_rejections(tmp_path):
     assert "accepted: 25 new, 0 replayed" in result.output
     assert "Personal data in free text" in result.output
     assert "+62 812" not in result.output.split("deliberately invalid")[1]
+    # The bulk upload: 40 stored together, the one broken report refused on its own.
+    assert "POST /api/v1/reports/batch with 41 reports" in result.output
+    assert "40 new, 0 replayed; their receipts sit at log indexes 25..64" in result.output
+    assert "report 20 refused alone: 422 Personal data in free text (narrative)" \
+        in result.output
     again, _ = run(tmp_path, "demo", "--reports", "25", "--seed", "7")
     assert "accepted: 0 new, 25 replayed" in again.output
+    assert "0 new, 40 replayed" in again.output
 
 
 def test_states_add_key_registers_a_state_key(tmp_path):

@@ -168,6 +168,8 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
                    "(same Idempotency-Key and body as an earlier run)")
         click.echo("by state: " + ", ".join(f"{s} {n}" for s, n in sorted(tally.by_state.items())))
 
+        _upload_batch(base, tokens, seed, tally)
+
         click.secho("\ndeliberately invalid reports, and the problem documents they get:",
                     bold=True)
         state, sample = reports[0]
@@ -190,6 +192,43 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
                f"--since {settings.data_dir / 'verified-tree-head.json'}")
     click.echo(f"- the database:         {settings.database_url}")
     return tally
+
+
+BATCH_SIZE = 40
+
+
+def _upload_batch(base: str, tokens: dict[str, dict[str, str]], seed: int,
+                  tally: Tally) -> None:
+    """A national system's bulk upload: one request, one result per report."""
+    state = REPORTING_STATES[0]
+    bodies = [body for owner, body in synthetic_reports(BATCH_SIZE * 8, seed + 1)
+              if owner == state][:BATCH_SIZE]
+    # One report of the upload is broken, to show that it alone is refused.
+    bodies.insert(len(bodies) // 2, _break(bodies[0], INVALID_EXAMPLES[0][1]))
+    status, answer = _request(base, "POST", "/api/v1/reports/batch",
+                              tokens[state]["reporter"], {"reports": bodies},
+                              {"Idempotency-Key": f"demo-batch-{seed}"})
+    click.secho(f"\nbulk upload by {state}: POST /api/v1/reports/batch with {len(bodies)} "
+                "reports", bold=True)
+    if status != 200:
+        tally.rejected[f"{status} {answer.get('title', '')}"] += 1
+        click.echo(f"refused: {status} {answer.get('title')}: {answer.get('detail')}")
+        return
+    results = answer["results"]
+    created = sum(r["status"] == 201 for r in results)
+    replayed = sum(r["status"] == 200 for r in results)
+    tally.created += created
+    tally.replayed += replayed
+    tally.by_state[state] += created + replayed
+    indexes = sorted(r["receipt"]["log_index"] for r in results if "receipt" in r)
+    click.echo(f"{created} new, {replayed} replayed; their receipts sit at log indexes "
+               f"{indexes[0]}..{indexes[-1]}" if indexes else "nothing stored")
+    for result in results:
+        if "problem" in result:
+            problem = result["problem"]
+            tally.rejected[f"{result['status']} {problem.get('title', '')}"] += 1
+            click.echo(f"report {result['index']} refused alone: {result['status']} "
+                       f"{problem['title']} ({', '.join(problem.get('errors', {}))})")
 
 
 def _verify_and_cosign(base: str, settings: Settings,
