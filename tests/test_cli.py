@@ -128,6 +128,10 @@ def test_states_add_key_registers_a_state_key(tmp_path):
     again, _ = run(tmp_path, "states", "add-key", "LKA", public)
     assert again.exit_code == 1
     assert "registered already" in again.output
+    other = b64url(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
+    spaced, _ = run(tmp_path, "states", "add-key", "LKA", other, "--witness-name", "lk w")
+    assert spaced.exit_code == 1
+    assert "no spaces" in spaced.output
     bad, _ = run(tmp_path, "states", "add-key", "LKA", "not-a-key")
     assert bad.exit_code == 1
     assert count(url, StateKey) == 1

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from reporting.text import Text
+
 
 class LoginSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    email = fields.String(required=True, validate=validate.Length(min=3, max=320))
+    email = Text(required=True, validate=validate.Length(min=3, max=320))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 

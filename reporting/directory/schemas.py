@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from reporting.directory.service import WITNESS_NAME
+from reporting.text import Text
+
 
 class MemberStateSchema(Schema):
     iso3 = fields.String(required=True)
@@ -27,8 +30,11 @@ class StateKeyInSchema(Schema):
 
     public_key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$"),
                                metadata={"description": "base64url raw 32-byte Ed25519 key"})
-    witness_name = fields.String(validate=validate.Length(min=1, max=200), metadata={
-        "description": "Name the state uses in checkpoint cosignature lines"})
+    witness_name = Text(validate=validate.Regexp(WITNESS_NAME,
+                                                 error="1 to 200 characters, no spaces or "
+                                                       "plus signs (a C2SP key name)."),
+                        metadata={"description": "Name the state uses in checkpoint "
+                                                 "cosignature lines"})
 
 
 class StateKeyOutSchema(Schema):

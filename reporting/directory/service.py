@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -164,6 +165,9 @@ class KeyRejected(ValueError):
     """A public key that cannot be registered."""
 
 
+WITNESS_NAME = re.compile(r"\A[^\s+\x00-\x1f\x7f]{1,200}\Z")
+
+
 def register_state_key(session: Session, iso3: str, public_key: bytes,
                        witness_name: str | None = None) -> StateKey:
     """Register a state's Ed25519 public key (32 raw bytes) for report signatures and
@@ -171,6 +175,9 @@ def register_state_key(session: Session, iso3: str, public_key: bytes,
     get_member_state(session, iso3)
     if len(public_key) != 32:
         raise KeyRejected("an Ed25519 public key is 32 bytes")
+    if witness_name is not None and not WITNESS_NAME.fullmatch(witness_name):
+        # C2SP signed notes: a key name is non-empty, without Unicode spaces or "+".
+        raise KeyRejected("a witness name has 1 to 200 characters, no spaces, no '+'")
     if session.scalar(select(StateKey.kid).where(StateKey.public_key == public_key)):
         raise KeyRejected("this key is registered already")
     key = StateKey(kid=hashlib.sha256(public_key).hexdigest()[:16], state_iso3=iso3,

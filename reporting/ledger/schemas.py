@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from reporting.text import Text
+
 
 class JwkSchema(Schema):
     kty = fields.String(required=True)
@@ -24,9 +26,18 @@ class TreeHeadSchema(Schema):
     signature = fields.String(required=True)
 
 
+# Indexes and sizes are BIGINT columns: larger numbers name nothing, and must be a 422
+# rather than an overflow in the database.
+MAX_SIZE = 2**63 - 1
+
+
+def _size(least: int) -> validate.Range:
+    return validate.Range(min=least, max=MAX_SIZE)
+
+
 class InclusionQuerySchema(Schema):
-    index = fields.Integer(required=True, validate=validate.Range(min=0))
-    tree_size = fields.Integer(required=True, validate=validate.Range(min=1))
+    index = fields.Integer(required=True, validate=_size(0))
+    tree_size = fields.Integer(required=True, validate=_size(1))
 
 
 class InclusionProofSchema(Schema):
@@ -37,8 +48,8 @@ class InclusionProofSchema(Schema):
 
 
 class ConsistencyQuerySchema(Schema):
-    first = fields.Integer(required=True, validate=validate.Range(min=1))
-    second = fields.Integer(required=True, validate=validate.Range(min=1))
+    first = fields.Integer(required=True, validate=_size(1))
+    second = fields.Integer(required=True, validate=_size(1))
 
 
 class ConsistencyProofSchema(Schema):
@@ -51,8 +62,8 @@ MAX_ENTRIES = 1000
 
 
 class EntriesQuerySchema(Schema):
-    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    end = fields.Integer(validate=validate.Range(min=1), metadata={
+    start = fields.Integer(load_default=0, validate=_size(0))
+    end = fields.Integer(validate=_size(1), metadata={
         "description": f"Exclusive; at most {MAX_ENTRIES} entries per page"})
 
 
@@ -73,8 +84,8 @@ class CosignatureInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    tree_size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    cosignature = fields.String(required=True, validate=validate.Length(min=10, max=1000),
+    tree_size = fields.Integer(required=True, strict=True, validate=_size(1))
+    cosignature = Text(required=True, validate=validate.Length(min=10, max=1000),
                                 metadata={"description": "One C2SP cosignature/v1 line: "
                                                          "'— <name> <base64>'"})
 

@@ -14,30 +14,9 @@ import pycountry
 from marshmallow import ValidationError, fields
 
 from reporting.reports.guard import find_personal_data
+from reporting.text import Text
 
-# NUL cannot be stored in PostgreSQL text and other C0 controls have no place in a report;
-# tab, line feed and carriage return are ordinary text.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_COUNT = 10_000_000
-
-
-def check_text(value: str) -> None:
-    """Reject text that cannot be stored or signed faithfully."""
-    if _CONTROL_CHARS.search(value):
-        raise ValidationError("Control characters are not allowed.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("Text must be valid Unicode (no lone surrogates).") from None
-
-
-class Text(fields.String):
-    """A string with no control characters and no lone surrogates."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        check_text(text)
-        return text
 
 
 class FreeText(Text):

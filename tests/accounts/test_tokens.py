@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from reporting.accounts.models import ApiToken
@@ -97,3 +98,11 @@ def test_passwords_are_stored_as_argon2_hashes(make_token, database):
         user = create_user(session, "b@example.org", "reporter", "MYS", "s3cret-pass")
         assert user.password_hash.startswith("$argon2id$")
         assert "s3cret-pass" not in user.password_hash
+
+
+@pytest.mark.parametrize("email", ["a\x00@example.org", "\udbda@x.org", "a\x07b@c.d"])
+def test_login_with_unstorable_text_is_422_not_a_database_error(client, database, email):
+    # Found by schemathesis on PostgreSQL: NUL and lone surrogates cannot reach a query.
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": "x"})
+    assert response.status_code == 422
+    assert "email" in response.get_json()["errors"]

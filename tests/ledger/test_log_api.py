@@ -317,6 +317,42 @@ def test_cosignature_over_another_checkpoint_or_key_is_rejected(client, make_tok
     assert unknown.status_code == 404
 
 
+@pytest.mark.parametrize("tree_size", [2**63, 22643504472730567180288])
+def test_cosignature_for_a_size_beyond_bigint_is_422_not_a_database_error(client, make_token,
+                                                                           tree_size):
+    # Found by schemathesis: the size reached a BIGINT column and overflowed.
+    admin = make_token("IDN", "state_admin")
+    response = client.post("/api/v1/log/cosignatures",
+                           json={"tree_size": tree_size, "cosignature": "— w AAAAAAAAAAAA"},
+                           headers=bearer(admin))
+    assert response.status_code == 422
+    assert "tree_size" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("query", [
+    "proof/inclusion?index=9223372036854775808&tree_size=1",
+    "proof/inclusion?index=0&tree_size=99999999999999999999",
+    "proof/consistency?first=1&second=9223372036854775808",
+    "entries?start=9223372036854775808",
+])
+def test_proof_and_entry_arguments_beyond_bigint_are_422(client, database, query):
+    response = client.get(f"/api/v1/log/{query}")
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("name", ["idn witness", "idn+witness", "idn\u2003w", "w\x00",
+                                  "x" * 201, ""])
+def test_witness_names_follow_c2sp_key_name_rules(client, make_token, database, name):
+    admin = make_token("IDN", "state_admin")
+    response = register(client, admin, "IDN", Ed25519PrivateKey.generate(), name or None)
+    if name:
+        assert response.status_code == 422
+        assert "witness_name" in response.get_json()["errors"]
+    else:
+        assert response.status_code == 201
+
+
 def test_concurrent_amendments_of_one_report_each_get_their_own_version(app, make_token,
                                                                          database):
     secret = make_token("IDN")

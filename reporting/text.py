@@ -1,0 +1,35 @@
+"""Text that can be stored and signed faithfully, for every schema that takes strings.
+
+PostgreSQL text cannot hold NUL, UTF-8 cannot encode a lone surrogate (JSON's "\\ud800"
+decodes to one), and other C0 controls have no place in this service's data; tab, line
+feed and carriage return are ordinary text. Rejecting them in the schema makes them a 422
+rather than a database error.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(value: str) -> None:
+    """Reject text that cannot be stored or signed faithfully."""
+    if _CONTROL_CHARS.search(value):
+        raise ValidationError("Control characters are not allowed.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Text must be valid Unicode (no lone surrogates).") from None
+
+
+class Text(fields.String):
+    """A string with no control characters and no lone surrogates."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        check_text(text)
+        return text
