@@ -31,7 +31,7 @@ def token(make_token):
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=100, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_honours_its_openapi_document(case, token):
     # Cross-field rules (totals that add up, a cursor we issued, a real ISO code rather than
