@@ -121,31 +121,24 @@ def document_of(exc: ProblemError, *, instance: str | None = None) -> dict[str, 
                             errors=exc.errors, extra=exc.extra, instance=instance)
 
 
-def render_problem(
-    status: int,
-    detail: str | None = None,
-    *,
-    problem: str | None = None,
-    title: str | None = None,
-    errors: Mapping[str, list[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> Response:
-    body = problem_document(status, detail, problem=problem, title=title, errors=errors,
-                            extra=extra)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+def _respond(body: dict[str, Any], headers: Mapping[str, str] | None) -> Response:
+    response = Response(json.dumps(body), status=body["status"],
+                        mimetype=PROBLEM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
 
 
+def render_problem(status: int, detail: str | None = None, *,
+                   headers: Mapping[str, str] | None = None, **fields: Any) -> Response:
+    """The problem document as a response; ``fields`` as for ``problem_document``."""
+    return _respond(problem_document(status, detail, **fields), headers)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError) -> Response:
-        return render_problem(
-            exc.status, exc.detail, problem=exc.problem, title=exc.title,
-            errors=exc.errors, headers=exc.headers, extra=exc.extra,
-        )
+        return _respond(document_of(exc), exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from functools import partial
 
 from flask import Flask, current_app
-from sqlalchemy.orm import Session
 
 from reporting.config import Settings
 from reporting.group_commit import GroupCommit
@@ -33,10 +32,7 @@ def current_ledger() -> Ledger:
 def init_intake(app: Flask, ledger: Ledger) -> Intake:
     """New reports are stored through one group commit per process (see group_commit)."""
 
-    def write(session: Session, submissions: Sequence[Submission]) -> list[Outcome]:
-        return store_submissions(session, submissions, ledger=ledger)
-
-    intake: Intake = GroupCommit(write)
+    intake: Intake = GroupCommit(partial(store_submissions, ledger=ledger))
     app.extensions["vrs_intake"] = intake
     return intake
 

@@ -115,6 +115,16 @@ def _replay(session: Session, state: str, key: str, fingerprint: str) -> Outcome
     return Outcome(report, version, replayed=True, receipt=receipt_of(session, version))
 
 
+def _after_lost_race(session: Session, principal: Principal, key: str,
+                     fingerprint: str) -> Outcome | None:
+    """After a unique-key failure: what the concurrent request that took ``key`` stored.
+
+    None when the failure was not that race (no such key), so the caller re-raises.
+    """
+    session.rollback()
+    return _replay(session, principal.state or "", key, fingerprint)
+
+
 def check_idempotency(session: Session, principal: Principal, key: str | None,
                       fingerprint: str) -> Outcome | None:
     """The earlier outcome of this key and request, None for a new key, or a conflict."""
@@ -177,10 +187,8 @@ def _store_with_key(session: Session, principal: Principal, key: str | None, fin
     try:
         session.flush()
     except IntegrityError:
-        # A concurrent request with the same key won the race: answer as it did. The
-        # transaction holds nothing but this request's rows, so rolling it back is safe.
-        session.rollback()
-        replay = _replay(session, principal.state or "", key, fingerprint)
+        # The transaction holds nothing but this request's rows: rolling it back is safe.
+        replay = _after_lost_race(session, principal, key, fingerprint)
         if replay is None:
             raise
         return replay
@@ -262,9 +270,8 @@ def submit_prepared(session: Session, principal: Principal, submission: Submissi
     except IntegrityError:
         if submission.idempotency is None:
             raise
-        session.rollback()
-        replay = _replay(session, principal.state or "", submission.idempotency["key"],
-                         submission.idempotency["request_sha256"])
+        replay = _after_lost_race(session, principal, submission.idempotency["key"],
+                                  submission.idempotency["request_sha256"])
         if replay is None:
             raise
         return replay
