@@ -15,7 +15,7 @@ from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
 from reporting.accounts.service import Principal
 from reporting.bodies import json_body, load
-from reporting.db import request_session
+from reporting.db import end_reads, request_session
 from reporting.errors import ProblemError, ValidationProblem
 from reporting.extensions import current_intake, current_ledger
 from reporting.ledger.log import LedgerUnavailable
@@ -110,10 +110,10 @@ def _submit(session: Session, principal: Principal, data: dict[str, Any], *,
     submission = service.prepare_submission(
         session, principal, data, idempotency_key=idempotency_key, fingerprint=fingerprint,
         state_signature=state_signature)
-    # The request's transaction has only read so far. It ends before the submission joins
-    # a group: on SQLite it holds the database's write lock from BEGIN, and whichever
-    # request leads the group (this one or another) needs that lock to write it.
-    session.commit()
+    # The request's transaction has only read so far. On SQLite it ends before the
+    # submission joins a group: it holds the database's write lock from BEGIN, and
+    # whichever request leads the group (this one or another) needs that lock to write.
+    end_reads(session)
     return service.submit_prepared(session, principal, submission, current_intake().run)
 
 

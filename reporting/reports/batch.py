@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from reporting.accounts.service import Principal
 from reporting.bodies import load
+from reporting.db import end_reads
 from reporting.errors import ProblemError, document_of, problem_document
 from reporting.ledger.log import Ledger
 from reporting.reports import service
@@ -89,7 +90,7 @@ def submit_batch(session: Session, principal: Principal, items: list[Any], *, pa
         else:
             results[index] = checked
     # Only reads so far; as for single submissions, end them before writing.
-    session.commit()
+    end_reads(session)
     if pending:
         try:
             outcomes = service.store_submissions(session, [s for _, s in pending],
