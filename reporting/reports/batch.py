@@ -27,13 +27,14 @@ from reporting.db import end_reads
 from reporting.errors import ProblemError, document_of, problem_document
 from reporting.ledger.log import Ledger
 from reporting.reports import service
+from reporting.reports.models import IdempotencyKey
 from reporting.reports.schemas import REPORT_SCHEMA
 
 Store = Callable[[Session, service.Submission], service.Outcome]
 
 
-def position_key(key: str | None, index: int) -> str | None:
-    return None if key is None else f"{key} {index}"
+def position_key(key: str, index: int) -> str:
+    return f"{key} {index}"
 
 
 def _instance(path: str, index: int) -> str:
@@ -52,12 +53,16 @@ def _conflict(index: int, path: str, exc: service.IdempotencyConflict) -> dict[s
 
 
 def _check(session: Session, principal: Principal, path: str, key: str | None, index: int,
-           item: Any) -> dict[str, Any] | service.Submission:
-    """A position's answer if it needs no storing, else its prepared submission."""
-    own_key = position_key(key, index)
+           item: Any, used: dict[str, IdempotencyKey]) -> dict[str, Any] | service.Submission:
+    """A position's answer if it needs no storing, else its prepared submission.
+
+    ``used``: the batch's position keys stored before, looked up for all positions at once.
+    """
+    own_key = None if key is None else position_key(key, index)
     fingerprint = service.request_fingerprint("POST", path, item) if own_key else ""
     try:
-        replay = service.check_idempotency(session, principal, own_key, fingerprint)
+        replay = service.replay_of(session, used.get(own_key) if own_key else None,
+                                   fingerprint)
     except service.IdempotencyConflict as exc:
         return _conflict(index, path, exc)
     if replay is not None:
@@ -83,8 +88,10 @@ def submit_batch(session: Session, principal: Principal, items: list[Any], *, pa
     """
     results: dict[int, dict[str, Any]] = {}
     pending: list[tuple[int, service.Submission]] = []
+    used = {} if key is None else service.stored_keys(
+        session, principal, [position_key(key, index) for index in range(len(items))])
     for index, item in enumerate(items):
-        checked = _check(session, principal, path, key, index, item)
+        checked = _check(session, principal, path, key, index, item, used)
         if isinstance(checked, service.Submission):
             pending.append((index, checked))
         else:

@@ -102,7 +102,12 @@ def _check_writer(principal: Principal) -> str:
 
 
 def _replay(session: Session, state: str, key: str, fingerprint: str) -> Outcome | None:
-    stored = session.get(IdempotencyKey, (state, key))
+    return replay_of(session, session.get(IdempotencyKey, (state, key)), fingerprint)
+
+
+def replay_of(session: Session, stored: IdempotencyKey | None,
+              fingerprint: str) -> Outcome | None:
+    """What an earlier request under the ``stored`` key answered (None: no such key)."""
     if stored is None:
         return None
     if stored.request_sha256 != fingerprint:
@@ -131,6 +136,28 @@ def check_idempotency(session: Session, principal: Principal, key: str | None,
     if key is None or principal.state is None:
         return None
     return _replay(session, principal.state, key, fingerprint)
+
+
+# Bind parameters per IN list: below SQLite's historical limit of 999 variables.
+_KEYS_PER_QUERY = 500
+
+
+def stored_keys(session: Session, principal: Principal,
+                keys: Sequence[str]) -> dict[str, IdempotencyKey]:
+    """Those of ``keys`` the caller's state has used before, in one query per 500 keys.
+
+    For a batch, whose every position has a key: one lookup for the batch instead of
+    one for each of up to 1,000 positions.
+    """
+    if principal.state is None:
+        return {}
+    found: dict[str, IdempotencyKey] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        found.update((row.key, row) for row in session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.state_iso3 == principal.state,
+                                         IdempotencyKey.key.in_(chunk))))
+    return found
 
 
 def _filter_columns(body: dict[str, Any]) -> dict[str, Any]:

@@ -101,6 +101,26 @@ def test_a_retried_batch_replays_what_was_stored_and_rejects_again_what_was_not(
     assert count(database, Report) == 3
 
 
+def test_a_large_retried_batch_finds_every_stored_position(client, make_token, database):
+    # The stored keys are looked up at once, 500 to a query: positions on both sides of
+    # that boundary must replay, and another state's identical key must not count.
+    secret, other = make_token("IDN"), make_token("MYS")
+    items = [report(narrative=f"Boat {n}.") for n in range(503)]
+    items[501] = unbalanced()
+    assert post_batch(client, other, items[:3], **{"Idempotency-Key": "big"}) \
+        .status_code == 200
+    first = post_batch(client, secret, items, **{"Idempotency-Key": "big"}).get_json()
+    assert (first["accepted"], first["rejected"]) == (502, 1)
+    items[501] = report(narrative="Boat 501, fixed.")
+    items[502] = report(narrative="Not the report first sent at 502.")
+    again = post_batch(client, secret, items, **{"Idempotency-Key": "big"}).get_json()
+    statuses = [r["status"] for r in again["results"]]
+    assert statuses == [200] * 501 + [201, 409]
+    assert [r["id"] for r in again["results"][:501]] == \
+        [r["id"] for r in first["results"][:501]]
+    assert count(database, Report) == 3 + 503
+
+
 def test_batch_positions_do_not_share_keys_with_single_submissions(client, make_token, database):
     secret = make_token("IDN")
     single = client.post("/api/v1/reports", json=report(narrative="Single."),
