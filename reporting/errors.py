@@ -62,30 +62,34 @@ class ValidationProblem(ProblemError):
         )
 
 
-def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(messages: Any, prefix: str | None = None) -> dict[str, list[str]]:
     """Marshmallow's nested error dict as ``{"a.b.0.c": [messages]}``.
 
     Schema-level errors (``_schema``) belong to the object that holds them, and the
-    root object's are keyed ``body``.
+    root object's are keyed ``body``. A field whose name is empty keeps its empty path,
+    so that ``{"": 1}`` is reported as an unknown field ``""``, not as a bad body.
     """
+    here = "body" if prefix is None else prefix
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
             if key == "_schema":
-                path = prefix or "body"
+                path = here
+            elif prefix is None:
+                path = str(key)
             else:
-                path = f"{prefix}.{key}" if prefix else str(key)
+                path = f"{prefix}.{key}"
             for sub_path, sub_messages in flatten_errors(value, path).items():
                 flat.setdefault(sub_path, []).extend(sub_messages)
     elif isinstance(messages, list | tuple):
         if all(isinstance(m, str) for m in messages):
-            flat.setdefault(prefix or "body", []).extend(messages)
+            flat.setdefault(here, []).extend(messages)
         else:
             for item in messages:
                 for sub_path, sub_messages in flatten_errors(item, prefix).items():
                     flat.setdefault(sub_path, []).extend(sub_messages)
     else:
-        flat.setdefault(prefix or "body", []).append(str(messages))
+        flat.setdefault(here, []).append(str(messages))
     return flat
 
 

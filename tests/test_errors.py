@@ -84,6 +84,20 @@ def test_wrong_types_and_unknown_fields_are_422_keyed_by_path(client, writer, da
     assert stored_reports(database) == 0
 
 
+def test_a_field_with_an_empty_name_is_reported_under_that_name(client, writer, database):
+    # Not as "body": the body is an object; one of its fields is unknown.
+    body = {**report(), "": 1}
+    problem = assert_problem(client.post("/api/v1/reports", json=body, headers=bearer(writer)),
+                             422)
+    assert problem["errors"] == {"": ["Unknown field."]}
+    nested = report()
+    nested["incident"][""] = "x"
+    problem = assert_problem(client.post("/api/v1/reports", json=nested,
+                                         headers=bearer(writer)), 422)
+    assert problem["errors"] == {"incident.": ["Unknown field."]}
+    assert stored_reports(database) == 0
+
+
 def test_unauthenticated_is_401(client, database):
     assert_problem(client.get("/api/v1/reports"), 401)
 

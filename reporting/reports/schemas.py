@@ -368,7 +368,7 @@ class ReportQuerySchema(Schema):
     destination = CountryCode(metadata={"description": "Intended destination"})
     mode = Code(v.TRANSPORT_MODES, metadata={"description": "Transport mode"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(validate=validate.Length(max=64))
+    cursor = fields.String(validate=validate.Length(min=1, max=64))
 
 
 class WithdrawSchema(StrictSchema):
