@@ -295,6 +295,8 @@ def submit_prepared(session: Session, principal: Principal, submission: Submissi
     try:
         return store(session, submission)
     except IntegrityError:
+        if (stored := _stored_before(session, submission)) is not None:
+            return stored
         if submission.idempotency is None:
             raise
         replay = _after_lost_race(session, principal, submission.idempotency["key"],
@@ -302,6 +304,24 @@ def submit_prepared(session: Session, principal: Principal, submission: Submissi
         if replay is None:
             raise
         return replay
+
+
+def _stored_before(session: Session, submission: Submission) -> Outcome | None:
+    """The submission as stored, when an earlier attempt at storing it did commit.
+
+    A COMMIT can fail on the client's side after the server committed (the connection
+    dropped while the answer was on its way). The group commit then retries the group's
+    items one by one, and this one meets its own report id: it is stored, with its
+    receipt, and answering an error would invite the client to send it twice.
+    """
+    session.rollback()
+    report = session.scalar(select(Report).where(Report.id == submission.report["id"]))
+    if report is None:
+        return None
+    version = session.get(ReportVersion, (report.id, 1))
+    if version is None or version.content_sha256 != submission.version["content_sha256"]:
+        return None
+    return Outcome(report, version, receipt=receipt_of(session, version))
 
 
 def _owned_report(session: Session, principal: Principal, report_id: str) -> Report:
