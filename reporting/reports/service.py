@@ -291,6 +291,7 @@ def submit_prepared(session: Session, principal: Principal, submission: Submissi
 
     A concurrent request that used the same Idempotency-Key first makes the store fail
     on the key's primary key; this request then answers as that one did (or with a 409).
+    A store that fails because this very submission is stored already answers with it.
     """
     try:
         return store(session, submission)
