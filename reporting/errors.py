@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, json, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -164,6 +165,21 @@ def register_error_handlers(app: Flask) -> None:
                 errors.update(flatten_errors(location_messages))
             detail = "The query parameters are invalid; see `errors`."
         return render_problem(status, detail, headers=headers, errors=errors)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: DBAPIError) -> Response:
+        # Unreachable, restarting, locked past the busy timeout, a deadlock victim: all
+        # worth retrying, which a 500 would not say. The driver's own message is logged,
+        # not SQLAlchemy's, which would add the statement.
+        cause = exc.orig if exc.orig is not None else exc
+        first_line = next(iter(str(cause).strip().splitlines()), "")
+        log.error("database error on %s %s: %s: %s", request.method, request.path,
+                  type(cause).__name__, first_line)
+        return render_problem(
+            503, "The database could not be reached or was busy. Retry the request; send "
+                 "the same Idempotency-Key with a submission, so that it is stored once.",
+            problem="database-unavailable", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -7,6 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from reporting import create_app
+from reporting.accounts.service import hash_token
+from reporting.config import Settings
+from reporting.db import get_database
 from reporting.reports.models import Report
 from tests.conftest import bearer
 from tests.factories import report
@@ -96,6 +100,30 @@ def test_a_field_with_an_empty_name_is_reported_under_that_name(client, writer, 
                                          headers=bearer(writer)), 422)
     assert problem["errors"] == {"incident.": ["Unknown field."]}
     assert stored_reports(database) == 0
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://postgres@127.0.0.1:1/openvrs", "sqlite:///{missing}/vrs.db",
+], ids=["postgresql-closed-port", "sqlite-missing-directory"])
+def test_an_unreachable_database_is_503_and_logs_no_values(tmp_path, url, caplog):
+    settings = Settings(database_url=url.format(missing=tmp_path / "no" / "such"),
+                        data_dir=tmp_path / "data")
+    app = create_app(settings)
+    client = app.test_client()
+    secret = "vrs_" + "s3cret" * 6
+    try:
+        answers = [client.get("/api/v1/reports", headers=bearer(secret)),
+                   client.post("/api/v1/reports", json=report(), headers=bearer(secret)),
+                   client.get("/api/v1/log/tree-head")]
+    finally:
+        get_database(app).dispose()
+    for response in answers:
+        problem = assert_problem(response, 503)
+        assert problem["type"].endswith("/database-unavailable")
+        assert response.headers["Retry-After"] == "5"
+    assert "database error on GET /api/v1/reports" in caplog.text
+    assert secret not in caplog.text
+    assert hash_token(secret) not in caplog.text
 
 
 def test_unauthenticated_is_401(client, database):
