@@ -105,7 +105,7 @@ def test_a_field_with_an_empty_name_is_reported_under_that_name(client, writer, 
 @pytest.mark.parametrize("url", [
     "postgresql+psycopg://postgres@127.0.0.1:1/openvrs", "sqlite:///{missing}/vrs.db",
 ], ids=["postgresql-closed-port", "sqlite-missing-directory"])
-def test_an_unreachable_database_is_503_and_logs_no_values(tmp_path, url, caplog):
+def test_an_unreachable_database_is_503_and_its_log_line_holds_no_secret(tmp_path, url, caplog):
     settings = Settings(database_url=url.format(missing=tmp_path / "no" / "such"),
                         data_dir=tmp_path / "data")
     app = create_app(settings)
