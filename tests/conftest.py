@@ -40,8 +40,16 @@ POSTGRES_URL = os.environ.get(
     f"postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test_{os.getpid()}")
 
 # Children before parents, so deleting in this order never trips a foreign key.
-TRANSIENT_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, LogNode, LogLeaf,
-                    TreeHead, Cosignature, StateKey, ApiToken, User, MemberState)
+REPORT_AND_LOG_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, LogNode, LogLeaf,
+                         TreeHead, Cosignature)
+DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, ApiToken, User, MemberState)
+
+
+def empty_reports_and_log(session) -> None:
+    """No reports and an empty log; members, tokens and keys stay."""
+    for model in REPORT_AND_LOG_TABLES:
+        session.execute(delete(model))
+    session.execute(update(LogState).values(tree_size=0))
 
 
 def recreate_postgres_database(url: str, *, create: bool = True) -> None:
@@ -104,10 +112,10 @@ def database(app: Flask) -> Iterator[Database]:
     database = get_database(app)
     yield database
     with database.session() as session:
-        for model in TRANSIENT_TABLES:
+        empty_reports_and_log(session)
+        for model in DIRECTORY_AND_ACCOUNT_TABLES:
             session.execute(delete(model))
-        # An empty log again, signing with the environment key (a test may have rotated).
-        session.execute(update(LogState).values(tree_size=0))
+        # Signing with the environment key again (a test may have rotated).
         activate_environment_key(session, database.url)
 
 

@@ -2,17 +2,25 @@
 
 Every operation gets generated requests, valid and invalid; no response may be a 500,
 and every response must match what the document promises (status codes, media types,
-bodies). Bounded so the whole file stays within seconds per operation.
+bodies). Then sequences: the document's links lead from a stored report to reading,
+amending and withdrawing it, and schemathesis follows them with generated data.
+Bounded so the whole file stays within seconds per operation.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import Case, CheckFunction
+from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from tests.conftest import bearer
+from tests.conftest import bearer, empty_reports_and_log
+from tests.factories import report
 
 
 @pytest.fixture
@@ -30,10 +38,7 @@ def token(make_token):
     return make_token("IDN", "state_admin")
 
 
-@schema.parametrize()
-@settings(max_examples=100, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
-def test_api_honours_its_openapi_document(case, token):
+def excluded_checks(case: Case) -> list[CheckFunction]:
     # Cross-field rules (totals that add up, a cursor we issued, a real ISO code rather than
     # any three capitals) cannot be written in OpenAPI, so schema-valid data may rightly be
     # refused with 422; every other check applies.
@@ -44,7 +49,62 @@ def test_api_honours_its_openapi_document(case, token):
         # rejected request. The envelope's own errors are still 4xx, checked in
         # tests/reports/test_batch.py.
         excluded.append(negative_data_rejection)
-    case.call_and_validate(headers=bearer(token), excluded_checks=excluded)
+    return excluded
+
+
+@schema.parametrize()
+@settings(max_examples=100, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_api_honours_its_openapi_document(case, token):
+    case.call_and_validate(headers=bearer(token), excluded_checks=excluded_checks(case))
+
+
+# Generated report bodies almost never satisfy the cross-field rules, so sequences would
+# rarely get past the first POST; half of the report bodies are therefore valid reports
+# with generated narrative and sharing (letters and punctuation only: no digits, so no
+# phone or document number by chance).
+VALID_REPORTS = st.builds(
+    lambda narrative, sharing: report(narrative=narrative, sharing=sharing),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz ,.;-", max_size=200),
+    st.sampled_from(["national", "region", "all_members"]))
+REPORT_BODY_PATHS = ("/api/v1/reports", "/api/v1/reports/{report_id}/versions")
+
+
+def test_sequences_that_follow_the_documents_links_honour_it(app, database, token):
+    api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+    @api.auth()
+    class Bearer:
+        # Registered as the API's authentication, so that schemathesis also checks that
+        # each operation refuses the request without it and with a wrong token.
+        def get(self, case: Case, context: object) -> str:
+            return token
+
+        def set(self, case: Case, data: str, context: object) -> None:
+            case.headers = {**(case.headers or {}), **bearer(data)}
+
+    @api.hook
+    def before_generate_body(context: HookContext, strategy: st.SearchStrategy) -> Any:
+        operation = context.operation
+        if operation is not None and operation.method.upper() == "POST" \
+                and operation.path in REPORT_BODY_PATHS:
+            return st.one_of(strategy, VALID_REPORTS)
+        return strategy
+
+    class Sequences(api.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            # Each sequence starts from an empty log, so that a replayed sequence (while
+            # hypothesis shrinks a failure) meets the same state.
+            with database.session() as session:
+                empty_reports_and_log(session)
+
+        def validate_response(self, response: Any, case: Case,
+                              additional_checks: Any = None, **kwargs: Any) -> None:
+            case.validate_response(response, excluded_checks=excluded_checks(case),
+                                   transport_kwargs=kwargs or None)
+
+    Sequences.run(settings=settings(max_examples=100, stateful_step_count=8, deadline=None,
+                                    derandomize=True, suppress_health_check=list(HealthCheck)))
 
 
 def test_openapi_document_describes_the_report_contract(client):
@@ -55,6 +115,13 @@ def test_openapi_document_describes_the_report_contract(client):
             "criminal_justice", "financial_benefit_established"} <= set(report["required"])
     post = document["paths"]["/api/v1/reports"]["post"]
     assert {"201", "200", "401", "409", "413", "415", "422"} <= set(post["responses"])
+    # Links from a stored report to what comes next, each resolving to an operation.
+    links = post["responses"]["201"]["links"]
+    assert set(links) == {"GetReport", "ListVersions", "Amend", "Withdraw"}
+    for link in links.values():
+        assert link["parameters"] == {"report_id": "$response.body#/id"}
+        path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+        assert method in document["paths"][path.replace("~1", "/")]
     assert "application/problem+json" in \
         document["components"]["responses"]["UNPROCESSABLE_ENTITY"]["content"]
     docs = client.get("/api/v1/docs")

@@ -47,6 +47,24 @@ BATCH_IDEMPOTENCY_HEADER = {
 BATCH_BODY = {"required": True,
               "content": {"application/json": {"schema": schemas.BatchSchema}}}
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
+
+
+def _report_link(path: str, method: str, description: str) -> dict[str, Any]:
+    # operationRef (a JSON pointer into this document): the operations have no ids.
+    pointer = "#/paths/" + f"/api/v1/reports/{{report_id}}{path}".replace("/", "~1")
+    return {"operationRef": f"{pointer}/{method}", "description": description,
+            "parameters": {"report_id": "$response.body#/id"}}
+
+
+# OpenAPI links from an accepted version to what can be done with its report next, so
+# that a generic client (and the stateful fuzzing in the tests) can follow them.
+REPORT_LINKS = {"links": {
+    "GetReport": _report_link("", "get", "The report's newest version"),
+    "ListVersions": _report_link("/versions", "get", "Every version of the report"),
+    "Amend": _report_link("/versions", "post", "Amend the report"),
+    "Withdraw": _report_link("/withdraw", "post", "Withdraw the report"),
+}}
+SUBMITTED_LINKS = {"responses": {201: REPORT_LINKS, 200: REPORT_LINKS}}
 STATE_SIGNATURE_HEADER = {
     "name": "State-Signature", "in": "header", "required": False,
     "schema": {"type": "string", "pattern": "^[0-9a-f]{1,16}:[A-Za-z0-9_-]+$"},
@@ -152,7 +170,7 @@ def _write(operation: Any, *args: Any) -> tuple[dict, int]:
 @blp.route("")
 class Reports(MethodView):
     @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
-             summary="Submit a new report")
+             summary="Submit a new report", **SUBMITTED_LINKS)
     @blp.response(201, schemas.SubmittedSchema, description="Accepted as version 1")
     @blp.alt_response(200, schema=schemas.SubmittedSchema,
                       description="Replay of an earlier request with the same Idempotency-Key")
@@ -240,7 +258,7 @@ class ReportVersions(MethodView):
              "report": service.parse_body(v)} for v in versions]}
 
     @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
-             summary="Amend a report (a new version)")
+             summary="Amend a report (a new version)", **SUBMITTED_LINKS)
     @blp.response(201, schemas.SubmittedSchema, description="Accepted as a new version")
     @blp.alt_response(200, schema=schemas.SubmittedSchema,
                       description="Replay of an earlier request with the same Idempotency-Key")
