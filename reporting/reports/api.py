@@ -51,7 +51,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
 
 def _report_link(path: str, method: str, description: str) -> dict[str, Any]:
     # operationRef (a JSON pointer into this document): the operations have no ids.
-    pointer = "#/paths/" + f"/api/v1/reports/{{report_id}}{path}".replace("/", "~1")
+    pointer = "#/paths/" + f"{blp.url_prefix}/{{report_id}}{path}".replace("/", "~1")
     return {"operationRef": f"{pointer}/{method}", "description": description,
             "parameters": {"report_id": "$response.body#/id"}}
 
