@@ -100,8 +100,11 @@ def test_sequences_that_follow_the_documents_links_honour_it(app, database, toke
 
         def validate_response(self, response: Any, case: Case,
                               additional_checks: Any = None, **kwargs: Any) -> None:
+            # The recorder lets the stateful checks see earlier steps (a report that was
+            # created must then be found).
             case.validate_response(response, excluded_checks=excluded_checks(case),
-                                   transport_kwargs=kwargs or None)
+                                   transport_kwargs=kwargs or None,
+                                   recorder=getattr(self, "recorder", None))
 
     Sequences.run(settings=settings(max_examples=100, stateful_step_count=8, deadline=None,
                                     derandomize=True, suppress_health_check=list(HealthCheck)))
