@@ -296,12 +296,13 @@ def submit_prepared(session: Session, principal: Principal, submission: Submissi
     try:
         return store(session, submission)
     except IntegrityError:
+        # The transaction held nothing but this submission's rows: rolling back is safe.
+        session.rollback()
         if (stored := _stored_before(session, submission)) is not None:
             return stored
-        if submission.idempotency is None:
-            raise
-        replay = _after_lost_race(session, principal, submission.idempotency["key"],
-                                  submission.idempotency["request_sha256"])
+        keyed = submission.idempotency
+        replay = None if keyed is None else _replay(session, principal.state or "",
+                                                    keyed["key"], keyed["request_sha256"])
         if replay is None:
             raise
         return replay
@@ -315,7 +316,6 @@ def _stored_before(session: Session, submission: Submission) -> Outcome | None:
     items one by one, and this one meets its own report id: it is stored, with its
     receipt, and answering an error would invite the client to send it twice.
     """
-    session.rollback()
     report = session.scalar(select(Report).where(Report.id == submission.report["id"]))
     if report is None:
         return None
