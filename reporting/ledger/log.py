@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,15 +42,25 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+# Statements of the append path, built once: building one and computing its cache key
+# costs about as much CPU as sending it, and every submission runs these.
+_READ_NODES = (select(LogNode.level, LogNode.index, LogNode.hash)
+               .where(tuple_(LogNode.level, LogNode.index)
+                      .in_(bindparam("ids", expanding=True))))
+_CLAIM_INDEXES = (update(LogState.__table__).where(LogState.id == 1)
+                  .values(tree_size=LogState.tree_size + bindparam("count"))
+                  .returning(LogState.tree_size, LogState.active_kid))
+_INSERT_LEAVES = insert(LogLeaf.__table__)
+_INSERT_NODES = insert(LogNode.__table__)
+
+
 def node_reader(session: Session) -> merkle.NodeReader:
     """One batched query per call, as the Merkle functions expect."""
 
     def read(ids: list[merkle.NodeId]) -> dict[merkle.NodeId, bytes]:
         if not ids:
             return {}
-        rows = session.execute(
-            select(LogNode.level, LogNode.index, LogNode.hash)
-            .where(tuple_(LogNode.level, LogNode.index).in_(ids)))
+        rows = session.connection().execute(_READ_NODES, {"ids": ids})
         return {(level, index): bytes(digest) for level, index, digest in rows}
 
     return read
@@ -109,10 +119,8 @@ class Ledger:
             return []
         # One statement both takes the row lock (held to commit, so appends queue) and
         # claims the indexes: the database, not the process, hands them out.
-        claimed = session.execute(
-            update(LogState.__table__).where(LogState.id == 1)
-            .values(tree_size=LogState.tree_size + count)
-            .returning(LogState.tree_size, LogState.active_kid)).one_or_none()
+        connection = session.connection()
+        claimed = connection.execute(_CLAIM_INDEXES, {"count": count}).one_or_none()
         if claimed is None:
             raise LedgerUnavailable("the log has not been initialised (run vrs init)")
         first = claimed.tree_size - count
@@ -139,8 +147,8 @@ class Ledger:
             recorded.append(Recorded(receipt, entry, index))
         # Core inserts, not ORM objects: these run inside the lock every submission
         # queues on, and the unit of work's bookkeeping buys nothing for append-only rows.
-        session.execute(insert(LogLeaf.__table__), leaves)
-        session.execute(insert(LogNode.__table__), nodes)
+        connection.execute(_INSERT_LEAVES, leaves)
+        connection.execute(_INSERT_NODES, nodes)
         return recorded
 
     # ---- keys ------------------------------------------------------------------------

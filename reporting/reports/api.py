@@ -146,7 +146,9 @@ def _write(operation: Any, *args: Any) -> tuple[dict, int]:
     principal = current_principal()
     document = json_body()
     key = _idempotency_key()
-    fingerprint = service.request_fingerprint(request.method, request.path, document)
+    # Only a key binds the request: without one, there is nothing to hash it for.
+    fingerprint = "" if key is None else service.request_fingerprint(
+        request.method, request.path, document)
     session = request_session()
     replay = _call(service.check_idempotency, session, principal, key, fingerprint)
     if replay is not None:

@@ -265,6 +265,14 @@ def prepare_submission(session: Session, principal: Principal, data: dict[str, A
             "report_id": report_id, "version": 1, "created_at": now})
 
 
+# Built once: constructing a statement and computing its cache key cost about as much
+# as sending it, and these run for every submission.
+_INSERT_REPORTS = insert(Report.__table__)
+_INSERT_EVENTS = insert(ReportEvent.__table__)
+_INSERT_VERSIONS = insert(ReportVersion.__table__)
+_INSERT_KEYS = insert(IdempotencyKey.__table__)
+
+
 def store_submissions(session: Session, submissions: Sequence[Submission], *,
                       ledger: Ledger) -> list[Outcome]:
     """Write new reports with their versions, events and signed receipts, in order.
@@ -273,14 +281,17 @@ def store_submissions(session: Session, submissions: Sequence[Submission], *,
     caller's transaction. The report and event rows go first so that the log's lock,
     taken by ``record_many``, is held for as few statements as possible.
     """
-    session.execute(insert(Report.__table__), [item.report for item in submissions])
-    session.execute(insert(ReportEvent.__table__), [item.event for item in submissions])
+    # The session's connection, not session.execute: plain Core rows need none of the
+    # ORM's execution layer, which costs about a fifth of each statement.
+    connection = session.connection()
+    connection.execute(_INSERT_REPORTS, [item.report for item in submissions])
+    connection.execute(_INSERT_EVENTS, [item.event for item in submissions])
     recorded = ledger.record_many(session, [item.receipt for item in submissions])
     versions = [{**item.version, "log_index": entry.index}
                 for item, entry in zip(submissions, recorded, strict=True)]
-    session.execute(insert(ReportVersion.__table__), versions)
+    connection.execute(_INSERT_VERSIONS, versions)
     if keys := [item.idempotency for item in submissions if item.idempotency]:
-        session.execute(insert(IdempotencyKey.__table__), keys)
+        connection.execute(_INSERT_KEYS, keys)
     return [Outcome(Report(**item.report), ReportVersion(**row), receipt=entry.receipt)
             for item, row, entry in zip(submissions, versions, recorded, strict=True)]
 
