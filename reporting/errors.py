@@ -7,6 +7,7 @@ Every error the API returns, from a malformed body to an unknown route, leaves t
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -170,12 +171,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def _database_unavailable(exc: DBAPIError) -> Response:
         # Unreachable, restarting, locked past the busy timeout, a deadlock victim: all
-        # worth retrying, which a 500 would not say. The driver's own message is logged,
-        # not SQLAlchemy's, which would add the statement.
-        cause = exc.orig if exc.orig is not None else exc
-        first_line = next(iter(str(cause).strip().splitlines()), "")
-        log.error("database error on %s %s: %s: %s", request.method, request.path,
-                  type(cause).__name__, first_line)
+        # worth retrying, which a 500 would not say.
+        log.error("database error on %s %s: %s", request.method, request.path,
+                  database_error_summary(exc))
         return render_problem(
             503, "The database could not be reached or was busy. Retry the request; send "
                  "the same Idempotency-Key with a submission, so that it is stored once.",
@@ -184,8 +182,33 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         # The traceback goes to the log; the client learns nothing about internals.
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, DBAPIError):
+            # Not log.exception: the exception's text holds the server's DETAIL, which
+            # quotes values ("Failing row contains (…)": a token hash, a report's text).
+            log.error("unhandled database error on %s %s: %s\n%s", request.method,
+                      request.path, database_error_summary(exc),
+                      "".join(traceback.format_tb(exc.__traceback__)))
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
         return render_problem(500, "An internal error occurred; it has been logged.")
+
+
+def database_error_summary(exc: DBAPIError) -> str:
+    """What a log line may say of a database error: where it happened, never a value."""
+    cause = exc.orig if exc.orig is not None else exc
+    diag = getattr(cause, "diag", None)
+    if diag is not None and diag.sqlstate:
+        # psycopg: the server's structured fields, none of which quotes a value (the
+        # primary message can: 'invalid input syntax for type integer: "…"').
+        where = [type(cause).__name__, f"SQLSTATE {diag.sqlstate}"] + [
+            f"{name} {value}" for name, value in (
+                ("table", diag.table_name), ("column", diag.column_name),
+                ("constraint", diag.constraint_name)) if value]
+        return f"{type(exc).__name__} ({', '.join(where)})"
+    # A client-side failure (no server reached: "connection refused"), or sqlite3, whose
+    # messages name tables and columns, never values ("NOT NULL constraint failed:
+    # api_tokens.role"): the driver's first line, without SQLAlchemy's statement.
+    return f"{type(exc).__name__}: {next(iter(str(cause).strip().splitlines()), '')}"
 
 
 class ProblemSchema(Schema):

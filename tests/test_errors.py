@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from reporting import create_app
+from reporting.accounts.models import ApiToken
 from reporting.accounts.service import hash_token
 from reporting.config import Settings
 from reporting.db import get_database
@@ -153,3 +156,51 @@ def test_conflict_is_409(client, writer):
     client.post("/api/v1/reports", json=report(), headers=headers)
     assert_problem(client.post("/api/v1/reports", json=report(narrative="Other text."),
                                headers=headers), 409)
+
+
+def test_an_unexpected_database_error_is_500_and_its_log_holds_no_value(database_url, database,
+                                                                          tmp_path, caplog):
+    # A route that breaks a constraint for real, on a fresh app (routes cannot be added
+    # once an app has served): the server's own text would quote the failing row.
+    app = create_app(Settings(database_url=database_url, data_dir=tmp_path / "data"))
+    token_hash = hash_token("vrs_" + "n0t-logged" * 4)
+
+    @app.post("/test-only/break-a-constraint")
+    def break_a_constraint() -> str:
+        with get_database(app).session() as session:
+            session.execute(insert(ApiToken.__table__).values(
+                id="00000000-0000-4000-8000-00000000dead", token_hash=token_hash,
+                prefix="vrs_n0t-lo", kind="api", role=None, scopes="reports:read"))
+        return "unreachable"
+
+    try:
+        response = app.test_client().post("/test-only/break-a-constraint")
+    finally:
+        get_database(app).dispose()
+    assert_problem(response, 500)
+    assert "unhandled database error on POST /test-only/break-a-constraint" in caplog.text
+    assert "IntegrityError" in caplog.text
+    assert "role" in caplog.text  # where it failed: column or constraint, by name
+    assert "break_a_constraint" in caplog.text  # the stack is kept
+    assert token_hash not in caplog.text
+    assert "00000000dead" not in caplog.text
+
+
+def test_statement_errors_do_not_carry_their_parameters(database):
+    # hide_parameters on every engine: SQLAlchemy would otherwise append the values to
+    # the error's text, wherever that text ends up. Here the server's own message holds
+    # only the key (a duplicate id), so any other value in it came from SQLAlchemy.
+    row = {"id": str(uuid.uuid4()), "token_hash": hash_token("vrs_hidden-param"),
+           "prefix": "vrs_hidden", "kind": "api", "role": "reporter", "scopes": "reports:read",
+           "label": "label-that-must-stay-hidden"}
+    with database.engine.begin() as connection:
+        connection.execute(insert(ApiToken.__table__), row)
+    try:
+        with pytest.raises(IntegrityError) as caught, database.engine.begin() as connection:
+            connection.execute(insert(ApiToken.__table__), row)
+        assert "hide_parameters" in str(caught.value)
+        assert "label-that-must-stay-hidden" not in str(caught.value)
+        assert row["token_hash"] not in str(caught.value)
+    finally:
+        with database.engine.begin() as connection:
+            connection.execute(delete(ApiToken.__table__).where(ApiToken.id == row["id"]))
