@@ -180,6 +180,12 @@ def register_state_key(session: Session, iso3: str, public_key: bytes,
         raise KeyRejected("a witness name has 1 to 200 characters, no spaces, no '+'")
     if session.scalar(select(StateKey.kid).where(StateKey.public_key == public_key)):
         raise KeyRejected("this key is registered already")
+    if witness_name is not None and session.scalar(
+            select(StateKey.kid).where(StateKey.witness_name == witness_name,
+                                       StateKey.state_iso3 != iso3)):
+        # A witness name stands for one state: the checkpoint keeps one line per name, and
+        # a verifier reading "— name …" must know whose cosignature it is.
+        raise KeyRejected(f"the witness name {witness_name} belongs to another member state")
     key = StateKey(kid=hashlib.sha256(public_key).hexdigest()[:16], state_iso3=iso3,
                    public_key=public_key, witness_name=witness_name)
     session.add(key)
@@ -187,8 +193,12 @@ def register_state_key(session: Session, iso3: str, public_key: bytes,
     return key
 
 
-def state_public_keys(session: Session, iso3: str) -> list[bytes]:
-    """The state's registered, unrevoked public keys."""
-    return [bytes(k) for k in session.scalars(
-        select(StateKey.public_key).where(StateKey.state_iso3 == iso3,
-                                          StateKey.revoked_at.is_(None)))]
+def witness_keys(session: Session, iso3: str) -> dict[str, list[bytes]]:
+    """The state's unrevoked public keys registered under a witness name, by name."""
+    keys: dict[str, list[bytes]] = {}
+    for name, public_key in session.execute(
+            select(StateKey.witness_name, StateKey.public_key).where(
+                StateKey.state_iso3 == iso3, StateKey.witness_name.is_not(None),
+                StateKey.revoked_at.is_(None))):
+        keys.setdefault(name, []).append(bytes(public_key))
+    return keys

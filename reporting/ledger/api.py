@@ -14,11 +14,11 @@ from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import ADMIN, STATE_ADMIN
 from reporting.bodies import json_body, load
 from reporting.db import request_session
-from reporting.directory.service import state_public_keys
+from reporting.directory.service import witness_keys
 from reporting.errors import ProblemError, ValidationProblem
 from reporting.extensions import current_ledger
 from reporting.ledger import merkle, schemas
-from reporting.ledger.log import LedgerUnavailable, tree_size
+from reporting.ledger.log import LedgerUnavailable, StaleCosignature, tree_size
 from reporting.openapi import problems
 
 blp = Blueprint("log", __name__, url_prefix="/api/v1",
@@ -133,19 +133,21 @@ class Cosignatures(MethodView):
     @blp.doc(requestBody={"required": True, "content": {
         "application/json": {"schema": schemas.CosignatureInSchema}}})
     @blp.response(201, schemas.CosignatureOutSchema)
-    @problems(blp, 400, 401, 403, 404, 413, 415, 422)
+    @problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
     @requires(ADMIN, frozenset({STATE_ADMIN}))
     def post(self) -> dict[str, Any]:
         """A member state's C2SP cosignature on a checkpoint it verified."""
         principal = current_principal()
         data = load(schemas.CosignatureInSchema(), json_body())
         session = request_session()
-        keys = state_public_keys(session, principal.state or "")
+        keys = witness_keys(session, principal.state or "")
         try:
             cosignature = current_ledger().add_cosignature(
                 session, data["tree_size"], data["cosignature"], keys)
         except LookupError as exc:
             raise ProblemError(404, str(exc)) from None
+        except StaleCosignature as exc:
+            raise ProblemError(409, str(exc), problem="cosignature-stale") from None
         except ValueError as exc:
             raise ValidationProblem({"cosignature": [str(exc)]},
                                     problem="cosignature-invalid",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -207,18 +207,29 @@ class Ledger:
     # ---- cosignatures ------------------------------------------------------------------
 
     def add_cosignature(self, session: Session, size: int, line: str,
-                        public_keys: list[bytes]) -> Cosignature:
+                        witness_keys: Mapping[str, Sequence[bytes]]) -> Cosignature:
         """Keep a witness's cosignature line if it verifies over our checkpoint of ``size``.
 
-        Raises ValueError saying what does not match.
+        ``witness_keys``: the cosigning state's keys by the witness name each was
+        registered under; the line must be signed by a key registered under its name.
+        One line is kept per witness and size, the newest (C2SP witnesses only move
+        forward): an older one raises StaleCosignature. Raises ValueError saying what
+        does not match.
         """
         head = session.get(TreeHead, size)
         if head is None:
             raise LookupError(f"no checkpoint of size {size} has been published")
-        name = verify_cosignature(line, self.checkpoint_body(size, bytes.fromhex(head.root_hash)),
-                                  public_keys)
+        name, timestamp = parse_cosignature(line)
+        keys = witness_keys.get(name)
+        if not keys:
+            raise ValueError(f"no key of this state is registered under the witness name {name}")
+        verify_cosignature(line, self.checkpoint_body(size, bytes.fromhex(head.root_hash)),
+                           list(keys))
         existing = session.get(Cosignature, (size, name))
         if existing is not None:
+            if timestamp < parse_cosignature(existing.line)[1]:
+                raise StaleCosignature(
+                    f"a newer cosignature of {name} for size {size} is kept already")
             existing.line, existing.created_at = line, utcnow()
             session.flush()
             return existing
@@ -279,8 +290,11 @@ def make_cosignature(name: str, body: str, private_key: Any, timestamp: int) -> 
     return f"\u2014 {name} {base64.b64encode(blob).decode()}"
 
 
-def verify_cosignature(line: str, body: str, public_keys: list[bytes]) -> str:
-    """The witness name of a valid cosignature/v1 line over ``body``; ValueError if not."""
+class StaleCosignature(ValueError):
+    """A cosignature older than the one kept for the same witness and tree size."""
+
+
+def _split_cosignature(line: str) -> tuple[str, bytes]:
     line = line.strip()
     if not line.startswith("\u2014 "):
         raise ValueError("a signature line starts with an em dash and a space")
@@ -291,6 +305,18 @@ def verify_cosignature(line: str, body: str, public_keys: list[bytes]) -> str:
         raise ValueError("a signature line is '— <name> <base64>'") from None
     if not name or len(blob) != 4 + 8 + 64:
         raise ValueError("not an Ed25519 cosignature/v1 (key ID, timestamp, signature)")
+    return name, blob
+
+
+def parse_cosignature(line: str) -> tuple[str, int]:
+    """The witness name and timestamp a cosignature line claims (not yet verified)."""
+    name, blob = _split_cosignature(line)
+    return name, struct.unpack(">Q", blob[4:12])[0]
+
+
+def verify_cosignature(line: str, body: str, public_keys: list[bytes]) -> str:
+    """The witness name of a valid cosignature/v1 line over ``body``; ValueError if not."""
+    name, blob = _split_cosignature(line)
     key_hash, timestamp, signature = blob[:4], struct.unpack(">Q", blob[4:12])[0], blob[12:]
     if timestamp > int(utcnow().timestamp()) + 300:
         raise ValueError("the cosignature's timestamp is in the future")

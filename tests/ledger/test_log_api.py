@@ -317,6 +317,62 @@ def test_cosignature_over_another_checkpoint_or_key_is_rejected(client, make_tok
     assert unknown.status_code == 404
 
 
+def cosign(client, admin, name, private, timestamp=1_790_000_000):
+    """Cosign the current checkpoint as witness ``name``; the answer and the line."""
+    body = client.get("/api/v1/log/checkpoint").get_data(as_text=True).split("\n\n")[0] + "\n"
+    line = make_cosignature(name, body, private, timestamp)
+    response = client.post("/api/v1/log/cosignatures",
+                           json={"tree_size": int(body.split("\n")[1]), "cosignature": line},
+                           headers=bearer(admin))
+    return response, line
+
+
+def test_a_state_cannot_cosign_under_another_states_witness_name(client, make_token):
+    idn, mys = make_token("IDN", "state_admin"), make_token("MYS", "state_admin")
+    idn_witness, mys_witness = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    assert register(client, idn, "IDN", idn_witness, "idn.example/witness").status_code == 201
+    submit(client, idn)
+    response, genuine = cosign(client, idn, "idn.example/witness", idn_witness)
+    assert response.status_code == 201
+
+    # The name is taken: another state cannot register it for its own key...
+    taken = register(client, mys, "MYS", mys_witness, "idn.example/witness")
+    assert taken.status_code == 409
+    assert "another member state" in taken.get_json()["detail"]
+    # ...nor sign under it with a key registered under another name (or none), which
+    # would have replaced the genuine witness's line in the served checkpoint.
+    assert register(client, mys, "MYS", mys_witness, "mys.example/witness").status_code == 201
+    for timestamp in (1_790_000_000, 1_790_000_100):
+        forged, forged_line = cosign(client, mys, "idn.example/witness", mys_witness, timestamp)
+        assert forged.status_code == 422
+        assert "idn.example/witness" in forged.get_json()["errors"]["cosignature"][0]
+    served = client.get("/api/v1/log/checkpoint").get_data(as_text=True)
+    assert genuine in served
+    assert forged_line not in served
+
+
+def test_a_witness_cosignature_is_replaced_only_by_a_newer_one(client, make_token):
+    admin = make_token("IDN", "state_admin")
+    witness = Ed25519PrivateKey.generate()
+    register(client, admin, "IDN", witness, "idn.example/witness")
+    submit(client, admin)
+    first, line = cosign(client, admin, "idn.example/witness", witness, 1_790_000_000)
+    assert first.status_code == 201
+    older, older_line = cosign(client, admin, "idn.example/witness", witness, 1_789_999_999)
+    assert older.status_code == 409
+    assert older.get_json()["type"].endswith("/cosignature-stale")
+    served = client.get("/api/v1/log/checkpoint").get_data(as_text=True)
+    assert line in served
+    assert older_line not in served
+    again, _ = cosign(client, admin, "idn.example/witness", witness, 1_790_000_000)
+    assert again.status_code == 201  # the same line again: a retry, not a conflict
+    newer, newer_line = cosign(client, admin, "idn.example/witness", witness, 1_790_000_060)
+    assert newer.status_code == 201
+    served = client.get("/api/v1/log/checkpoint").get_data(as_text=True)
+    assert newer_line in served
+    assert line not in served
+
+
 @pytest.mark.parametrize("tree_size", [2**63, 22643504472730567180288])
 def test_cosignature_for_a_size_beyond_bigint_is_422_not_a_database_error(client, make_token,
                                                                            tree_size):
