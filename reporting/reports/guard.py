@@ -380,6 +380,36 @@ def _find_trunkless_mobiles(text: str) -> Iterator[_Span]:
                 yield m.start(), m.end(), "phone_number"
 
 
+# International numbers written without their "+", as messaging apps show and link
+# them ("WhatsApp 6281234567890", "wa.me/61412345678"). A bare run of 10-15 digits is
+# too often an amount or a serial to be taken alone, so it counts only a few words after
+# a word for a phone or a messaging app, and only if "+" + its digits is a valid number.
+_BARE_INTERNATIONAL_RE = re.compile(
+    r"[1-9](?<![0-9A-Za-z+\-][1-9])(?:[ \-]?[0-9]){9,14}(?![0-9A-Za-z])")
+_CONTACT_BEFORE_RE = re.compile(
+    r"(?:(?i:\b(?:whats\s?app|wa|telegram|signal|viber|phones?|tel|telp|telephone|mobile"
+    r"|cell|hp|handphone|contacts?|sms|call(?:ed)?)\b)(?:\W+[A-Za-z]+){0,2}[\s:#]*"
+    r"|wa\.me/)$"
+)
+_CONTACT_BEFORE = 40
+
+
+def _find_bare_internationals(text: str) -> Iterator[_Span]:
+    budget = _Budget(_PHONE_WORK_UNITS)
+    for m in _BARE_INTERNATIONAL_RE.finditer(text):
+        digits = _NON_DIGIT_RE.sub("", m.group())
+        if (
+            digits.endswith("00000")
+            or not _CONTACT_BEFORE_RE.search(text, max(0, m.start() - _CONTACT_BEFORE),
+                                             m.start())
+            or _NOT_DOC_AFTER_RE.match(text, m.end())
+        ):
+            continue
+        # Past the budget (a text stuffed with such runs) a candidate counts unchecked.
+        if not budget.spend(_VALIDATION_COST) or _is_valid_international(digits):
+            yield m.start(), m.end(), "phone_number"
+
+
 # ---------------------------------------------------------------------------
 # Machine-readable zones (ICAO 9303: TD1 30, TD2/MRV-B 36, TD3/MRV-A 44 chars)
 # ---------------------------------------------------------------------------
@@ -805,6 +835,7 @@ def find_personal_data(text: str) -> list[Finding]:
         spans.extend(_find_dates_of_birth(text))
         spans.extend(_find_phones(text))
         spans.extend(_find_trunkless_mobiles(text))
+        spans.extend(_find_bare_internationals(text))
 
     accepted: list[_Span] = []
     for start, end, kind in sorted(set(spans), key=lambda s: (_PRIORITY[s[2]], s[0], -s[1])):

@@ -140,6 +140,11 @@ PERSONAL: list[tuple[str, str, str]] = [
         "00 62 812 3456 7890",
     ),
     ("phone_number", "HP/WA: 081234567890 (Indonesian SIM found on the skipper).", "081234567890"),
+    # International numbers without their "+", as WhatsApp shows and links them.
+    ("phone_number", "Recruiter advertised wa.me/6281234567890 in a Facebook group.",
+     "6281234567890"),
+    ("phone_number", "His WhatsApp number is 61412345678, saved as 'boat'.", "61412345678"),
+    ("phone_number", "The skipper called 98 912 345 6789 twice from the boat.", "98 912 345 6789"),
     ("phone_number", "Bangladeshi broker: +880 1812-345678, paid in cash.", "+880 1812-345678"),
     (
         "phone_number",
@@ -304,6 +309,10 @@ PERSONAL: list[tuple[str, str, str]] = [
 ]
 
 OPERATIONAL: list[str] = [
+    "Phone records show 14 calls between 2300 and 0200 on the night of departure.",
+    "Mobile phones seized: 12; cash seized: IDR 15000000000 and USD 4,000.",
+    "The Telegram channel advertising crossings had 1200000000 views in total (platform figure).",
+    "Contact was made at 1530 hours; the vessel, call sign YB1234, was boarded at 1610.",
     "Departed Cilacap, Central Java, by fishing vessel towards Christmas Island.",
     "Each migrant paid USD 4,500; some paid IDR 60,000,000 in two instalments.",
     "Vessel intercepted on 2024-03-15 at 02:30 local time, about 40 nm north of Ashmore Reef.",
@@ -543,6 +552,7 @@ def test_personal_data_buried_in_long_narrative() -> None:
         "DOB 12/05/1990 " * 260,
         "born " + "Kabul " * 600,
         "a at b dot " * 360,
+        "call 6281234567890 " * 210,
     ],
     ids=[
         "zeros",
@@ -562,6 +572,7 @@ def test_personal_data_buried_in_long_narrative() -> None:
         "dobs",
         "dob-place",
         "spelled-email",
+        "bare-internationals",
     ],
 )
 def test_pathological_input_stays_fast(text: str) -> None:
