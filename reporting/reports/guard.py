@@ -134,6 +134,19 @@ _OBFUSCATED_EMAIL_RE = re.compile(
 _OBFUSCATION_HINTS = (" dot ", "[dot]", "(dot)", "{dot}", "[at]", "(at)", "{at}", "[@]", "(@)")
 
 
+# "ahmad at gmail.com", "ahmad @ gmail . com": a plain " at " (or an "@" set apart by
+# spaces) is too common in narrative to count with any domain, but not before the name
+# of a webmail provider.
+_PROVIDERS = ("gmail", "googlemail", "yahoo", "ymail", "hotmail", "outlook", "icloud",
+              "protonmail", "proton", "aol", "gmx", "yandex", "qq", "163", "126")
+_PROVIDER_EMAIL_RE = re.compile(
+    r"(?i:(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}\s*(?:@|\bat\b)\s*(?:"
+    + "|".join(_PROVIDERS)
+    + r")\s*(?:\.|\bdot\b)\s*(?:com|net|co|me|ru|cn|fr|de|id|au|my|lk|uk|in|sg)"
+    r"(?:\s*(?:\.|\bdot\b)\s*[a-z]{2})?(?![A-Za-z0-9]))"
+)
+
+
 def _find_emails(text: str) -> Iterator[_Span]:
     if "@" in text:
         for m in _EMAIL_RE.finditer(text):
@@ -141,6 +154,9 @@ def _find_emails(text: str) -> Iterator[_Span]:
     lowered = _lowered(text)
     if any(hint in lowered for hint in _OBFUSCATION_HINTS):
         for m in _OBFUSCATED_EMAIL_RE.finditer(text):
+            yield m.start(), m.end(), "email"
+    if any(provider in lowered for provider in _PROVIDERS):
+        for m in _PROVIDER_EMAIL_RE.finditer(text):
             yield m.start(), m.end(), "email"
 
 
@@ -622,7 +638,9 @@ _DOC_WORD_RE = re.compile(
     r")(?![A-Za-z])"
     # The "no." / "#" that usually follows is consumed so the sentence-end
     # check below does not stop at its full stop.
-    r"(?P<marker>(?:[\s,]*(?:(?i:no|nr|num|nos|number|numbers|nomor|n\.?\s?[°º])\.?|#|:))*)"
+    # Whole words before their abbreviations, or "number" would stop at "num"; only an
+    # abbreviation takes a full stop, so "... passport number. 12 ..." still ends there.
+    r"(?P<marker>(?:[\s,]*(?:(?i:numbers|number|nomor)|(?i:nos|num|no|nr|n\.?\s?[°º])\.?|#|:))*)"
 )
 # "Report ID", "case document": the identifier belongs to a record, not a person.
 _RECORD_QUALIFIER_RE = re.compile(
@@ -651,6 +669,14 @@ _SENTENCE_END_RE = re.compile(r"[.;!?](?:\s|$)|\n")
 # ("6/2011") arrive whole and can be rejected whole.
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]+(?:[-/.,][A-Za-z0-9]+)*")
 _DIGIT_GROUPS_RE = re.compile(r"(?<![A-Za-z0-9])[0-9]+(?:[ -][0-9]+)+(?![A-Za-z0-9])")
+# A number written in spaced groups straight after "passport no.", "visa number:"
+# ("AB 123 4567", "123 456 789"): digit groups after an optional short capital prefix,
+# so that neither a word in capitals ("3 SEIZED") nor a currency after it joins one.
+_SPACED_DOC_RE = re.compile(
+    r"\s*((?:[A-Z]{1,3}[ -])?[0-9]{1,8}(?:[ -][0-9]{1,8}){0,4})(?![A-Za-z0-9])"
+)
+_YEAR_GROUP_RE = re.compile(r"(?:19|20)[0-9]{2}")
+_MIN_SPACED_DOC_DIGITS = 5
 # Words that make the following token something other than a document number.
 _NOT_DOC_BEFORE_RE = re.compile(
     r"(?i:\b(?:flight|flt|vessel|boat|km|mv|kmp|road|highway|route|section|art|article|law|regulation"
@@ -741,6 +767,22 @@ def _find_document_numbers(text: str) -> Iterator[_Span]:
                 text, grp.start(), grp.end()
             ):
                 yield grp.start(), grp.end(), "document_number"
+        spaced = _SPACED_DOC_RE.match(text, word.end()) if word.group("marker").strip() else None
+        if spaced:
+            start, end = spaced.span(1)
+            compact = _GROUP_SEPARATOR_RE.sub("", spaced.group(1))
+            groups = _GROUP_SEPARATOR_RE.split(spaced.group(1))
+            if (
+                len(groups) > 1  # one group: a plain token, taken by the loop above
+                and sum(c.isdigit() for c in compact) >= _MIN_SPACED_DOC_DIGITS
+                and not all(_YEAR_GROUP_RE.fullmatch(group) for group in groups)
+                # "passport no.: USD 1500": a currency, not a document prefix.
+                and not (groups[0].isalpha() and _NOT_DOC_BEFORE_RE.search(groups[0]))
+                and _looks_like_document_number(compact)
+                and not _SPACED_DATE_RE.fullmatch(spaced.group(1))
+                and _doc_token_ok(text, start, end)
+            ):
+                yield start, end, "document_number"
         # "A1234567 (passport)": a token just before the word. Bare numbers
         # there are counts ("120000 visas were issued"), so letters are required.
         lo = max(0, word.start() - _DOC_BEFORE)

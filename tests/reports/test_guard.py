@@ -140,6 +140,14 @@ PERSONAL: list[tuple[str, str, str]] = [
         "00 62 812 3456 7890",
     ),
     ("phone_number", "HP/WA: 081234567890 (Indonesian SIM found on the skipper).", "081234567890"),
+    # Addresses at a webmail provider, spelled with " at " or a spaced "@".
+    ("email", "Recruiter's contact: ahmad.rahimi at gmail.com (from the seized phone).",
+     "ahmad.rahimi at gmail.com"),
+    ("email", "Payments were confirmed by mail to broker88 @ yahoo . co . id weekly.",
+     "broker88 @ yahoo . co . id"),
+    # Document numbers written in spaced groups after "no." or "number".
+    ("document_number", "Passport number: AB 123 4567, issued in Kabul.", "AB 123 4567"),
+    ("document_number", "His visa no. 123 456 789 was a counterfeit.", "123 456 789"),
     # International numbers without their "+", as WhatsApp shows and links them.
     ("phone_number", "Recruiter advertised wa.me/6281234567890 in a Facebook group.",
      "6281234567890"),
@@ -309,6 +317,9 @@ PERSONAL: list[tuple[str, str, str]] = [
 ]
 
 OPERATIONAL: list[str] = [
+    "Accounts at Yahoo and Gmail were used to contact recruits; 163 messages were recovered.",
+    "Documents no. 12 and 13 of the exhibit list were forged passports; permit # 2 of 3 lapsed.",
+    "Visa numbers issued 2019 to 2023 rose; passport no.: USD 1500 2000 was the price range.",
     "Phone records show 14 calls between 2300 and 0200 on the night of departure.",
     "Mobile phones seized: 12; cash seized: IDR 15000000000 and USD 4,000.",
     "The Telegram channel advertising crossings had 1200000000 views in total (platform figure).",
@@ -553,6 +564,7 @@ def test_personal_data_buried_in_long_narrative() -> None:
         "born " + "Kabul " * 600,
         "a at b dot " * 360,
         "call 6281234567890 " * 210,
+        "x at gmail . com " * 250,
     ],
     ids=[
         "zeros",
@@ -573,6 +585,7 @@ def test_personal_data_buried_in_long_narrative() -> None:
         "dob-place",
         "spelled-email",
         "bare-internationals",
+        "provider-emails",
     ],
 )
 def test_pathological_input_stays_fast(text: str) -> None:
