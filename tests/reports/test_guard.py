@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 
 import pytest
 from mrz.checker.mrva import MRVACodeChecker
@@ -543,54 +542,48 @@ def test_personal_data_buried_in_long_narrative() -> None:
         assert len(head) <= f.start < f.end <= len(head) + len(middle)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "0" * 4000,
-        "1 " * 2000,
-        "a@" * 2000,
-        "<" * 4000,
-        "P<" * 2000,
-        "passport " * 444,
-        "born " * 800,
-        "+6" * 2000,
-        "4111 " * 800,
-        "DE89 " * 800,
-        "0812 " * 800,
-        "0011 61 4 " * 400,
-        "0812-3456-7890 " * 266,
-        "passport no. A1234567 " * 180,
-        "DOB 12/05/1990 " * 260,
-        "born " + "Kabul " * 600,
-        "a at b dot " * 360,
-        "call 6281234567890 " * 210,
-        "x at gmail . com " * 250,
-    ],
-    ids=[
-        "zeros",
-        "digits",
-        "at-signs",
-        "fillers",
-        "mrz-heads",
-        "doc-words",
-        "dob-words",
-        "plus",
-        "card",
-        "iban",
-        "national-phones",
-        "idd-phones",
-        "real-phones",
-        "doc-numbers",
-        "dobs",
-        "dob-place",
-        "spelled-email",
-        "bare-internationals",
-        "provider-emails",
-    ],
-)
-def test_pathological_input_stays_fast(text: str) -> None:
-    """Guards against catastrophic backtracking and unbounded phone-matcher work."""
-    text = text[:4000]
-    started = time.perf_counter()
-    find_personal_data(text)
-    assert time.perf_counter() - started < 1.0
+# Hostile shapes: runs that invite catastrophic backtracking or unbounded phone-matcher
+# work. Each is cut to 4,000 characters, a narrative's limit. How long they take is
+# measured by bench/guard.py, not asserted here; a regression that makes one hang fails
+# the run all the same.
+PATHOLOGICAL: dict[str, str] = {
+    "zeros": "0" * 4000,
+    "digits": "1 " * 2000,
+    "at-signs": "a@" * 2000,
+    "fillers": "<" * 4000,
+    "mrz-heads": "P<" * 2000,
+    "doc-words": "passport " * 444,
+    "dob-words": "born " * 800,
+    "plus": "+6" * 2000,
+    "card": "4111 " * 800,
+    "iban": "DE89 " * 800,
+    "national-phones": "0812 " * 800,
+    "idd-phones": "0011 61 4 " * 400,
+    "real-phones": "0812-3456-7890 " * 266,
+    "doc-numbers": "passport no. A1234567 " * 180,
+    "dobs": "DOB 12/05/1990 " * 260,
+    "dob-place": "born " + "Kabul " * 600,
+    "spelled-email": "a at b dot " * 360,
+    "bare-internationals": "call 6281234567890 " * 210,
+    "provider-emails": "x at gmail . com " * 250,
+}
+# Those made of personal data, which the budgets must not let through.
+PATHOLOGICAL_PERSONAL = {"real-phones": "phone_number", "doc-numbers": "document_number",
+                         "dobs": "date_of_birth", "bare-internationals": "phone_number",
+                         "provider-emails": "email"}
+
+
+@pytest.mark.parametrize("name", PATHOLOGICAL)
+def test_pathological_input_is_screened_whole(name: str) -> None:
+    text = PATHOLOGICAL[name][:4000]
+    findings = find_personal_data(text)
+    for f in findings:
+        assert f.kind in KINDS
+        assert 0 <= f.start < f.end <= len(text)
+    for a, b in zip(findings, findings[1:], strict=False):
+        assert a.end <= b.start
+    if name in PATHOLOGICAL_PERSONAL:
+        # Found all along the text, not only before some budget ran out.
+        kinds = {f.kind for f in findings}
+        assert kinds == {PATHOLOGICAL_PERSONAL[name]}
+        assert findings[-1].end > len(text) - 40
