@@ -133,6 +133,30 @@ def states_add_key(ctx: click.Context, iso3: str, public_key: str,
         database.dispose()
 
 
+@states.command("revoke-key")
+@click.argument("iso3")
+@click.argument("kid")
+@click.pass_context
+def states_revoke_key(ctx: click.Context, iso3: str, kid: str) -> None:
+    """Stop accepting a state's key for new report signatures and cosignatures."""
+    from reporting.directory.service import (
+        KeyNotFound,
+        UnknownCountry,
+        normalise_iso3,
+        revoke_state_key,
+    )
+
+    database = _database(ctx)
+    try:
+        with database.session() as session:
+            key = revoke_state_key(session, normalise_iso3(iso3), kid)
+            click.echo(f"{key.kid} revoked at {key.revoked_at.isoformat()}")
+    except (KeyNotFound, UnknownCountry) as exc:
+        _fail(str(exc))
+    finally:
+        database.dispose()
+
+
 @main.group()
 def users() -> None:
     """User accounts."""

@@ -113,7 +113,7 @@ def test_demo_submits_through_http_and_shows_rejections(tmp_path):
     assert "0 new, 40 replayed" in again.output
 
 
-def test_states_add_key_registers_a_state_key(tmp_path):
+def test_states_add_key_registers_and_revoke_key_revokes_a_state_key(tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from reporting.directory.models import StateKey
@@ -135,6 +135,19 @@ def test_states_add_key_registers_a_state_key(tmp_path):
     bad, _ = run(tmp_path, "states", "add-key", "LKA", "not-a-key")
     assert bad.exit_code == 1
     assert count(url, StateKey) == 1
+    kid = result.output.strip()
+    revoked, _ = run(tmp_path, "states", "revoke-key", "LKA", kid)
+    assert revoked.exit_code == 0, revoked.output
+    assert revoked.output.startswith(f"{kid} revoked at ")
+    database = Database(url)
+    try:
+        with database.session() as session:
+            assert session.get(StateKey, kid).revoked_at is not None
+    finally:
+        database.dispose()
+    unknown, _ = run(tmp_path, "states", "revoke-key", "IDN", kid)
+    assert unknown.exit_code == 1
+    assert "has no key" in unknown.output
 
 
 def test_keys_generate_then_rotate_keeps_old_public_keys(tmp_path, monkeypatch):

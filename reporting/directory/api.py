@@ -12,6 +12,7 @@ from reporting.accounts.roles import ADMIN, STATE_ADMIN
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.directory import schemas, service
+from reporting.directory.models import StateKey
 from reporting.errors import ProblemError, ValidationProblem
 from reporting.ledger.signing import b64url, b64url_decode
 from reporting.openapi import problems
@@ -71,5 +72,28 @@ class StateKeys(MethodView):
         except service.KeyRejected as exc:
             raise ProblemError(409, str(exc), problem="key-rejected") from None
         session.commit()
-        return {"kid": key.kid, "state": key.state_iso3, "public_key": b64url(public_key),
-                "witness_name": key.witness_name}
+        return _key_document(key)
+
+
+@blp.route("/states/<iso3>/keys/<kid>")
+class StateKeyItem(MethodView):
+    @blp.response(200, schemas.StateKeyOutSchema)
+    @problems(blp, 401, 403, 404)
+    @requires(ADMIN, frozenset({STATE_ADMIN}))
+    def delete(self, iso3: str, kid: str) -> dict[str, Any]:
+        """A state admin revokes a key of the state: it no longer counts for new report
+        signatures or cosignatures, and stays listed so that older ones can be checked."""
+        if iso3 != current_principal().state:
+            raise ProblemError(403, "A state admin revokes keys of their own state only.")
+        session = request_session()
+        try:
+            key = service.revoke_state_key(session, iso3, kid)
+        except service.KeyNotFound as exc:
+            raise ProblemError(404, str(exc)) from None
+        session.commit()
+        return _key_document(key)
+
+
+def _key_document(key: StateKey) -> dict[str, Any]:
+    return {"kid": key.kid, "state": key.state_iso3, "public_key": b64url(bytes(key.public_key)),
+            "witness_name": key.witness_name, "revoked_at": key.revoked_at}

@@ -42,3 +42,6 @@ class StateKeyOutSchema(Schema):
     state = fields.String(required=True)
     public_key = fields.String(required=True)
     witness_name = fields.String(allow_none=True, required=True)
+    revoked_at = fields.DateTime(allow_none=True, required=True,
+                                 metadata={"description": "When the key stopped counting for "
+                                                          "new signatures; null while it counts"})

@@ -14,6 +14,7 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reporting.db import utcnow
 from reporting.directory.models import (
     SHARING_LEVELS,
     Country,
@@ -190,6 +191,25 @@ def register_state_key(session: Session, iso3: str, public_key: bytes,
                    public_key=public_key, witness_name=witness_name)
     session.add(key)
     session.flush()
+    return key
+
+
+class KeyNotFound(LookupError):
+    """No key with that id is registered for that state."""
+
+
+def revoke_state_key(session: Session, iso3: str, kid: str) -> StateKey:
+    """Stop accepting a state key for new report signatures and cosignatures.
+
+    The key stays registered, so that what it signed before can still be checked and a
+    verifier sees when it stopped counting. Revoking a revoked key changes nothing.
+    """
+    key = session.get(StateKey, kid) if len(kid) <= 16 else None
+    if key is None or key.state_iso3 != iso3:
+        raise KeyNotFound(f"{iso3} has no key {kid!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
     return key
 
 

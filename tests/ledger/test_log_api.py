@@ -234,6 +234,11 @@ def test_a_group_of_submissions_is_logged_as_consecutive_appends(app, client, ma
 # ---- state keys, state signatures, cosignatures ------------------------------------------
 
 
+def stored_versions(database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(ReportVersion))
+
+
 def register(client, admin, iso3, private, witness_name=None):
     public = private.public_key().public_bytes_raw()
     body = {"public_key": b64url(public)}
@@ -371,6 +376,42 @@ def test_a_witness_cosignature_is_replaced_only_by_a_newer_one(client, make_toke
     served = client.get("/api/v1/log/checkpoint").get_data(as_text=True)
     assert newer_line in served
     assert line not in served
+
+
+def test_a_revoked_state_key_no_longer_signs_reports_or_checkpoints(client, make_token,
+                                                                   database):
+    admin, other = make_token("IDN", "state_admin"), make_token("MYS", "state_admin")
+    private = Ed25519PrivateKey.generate()
+    kid = register(client, admin, "IDN", private, "idn.example/witness").get_json()["kid"]
+    body = report()
+    header = {"State-Signature": f"{kid}:{b64url(private.sign(canonical_bytes(body)))}"}
+    signed_before = submit(client, admin, body, **header)
+
+    path = f"/api/v1/states/IDN/keys/{kid}"
+    assert client.delete(path, headers=bearer(other)).status_code == 403
+    assert client.delete(path, headers=bearer(make_token("IDN", "reporter"))).status_code == 403
+    assert client.delete("/api/v1/states/IDN/keys/0123456789abcdef",
+                         headers=bearer(admin)).status_code == 404
+    revoked = client.delete(path, headers=bearer(admin))
+    assert revoked.status_code == 200, revoked.get_json()
+    assert revoked.get_json()["kid"] == kid
+    revoked_at = revoked.get_json()["revoked_at"]
+    assert revoked_at
+    again = client.delete(path, headers=bearer(admin))
+    assert again.get_json()["revoked_at"] == revoked_at  # revoking twice changes nothing
+
+    # New signatures by the key are refused, and nothing is stored for them...
+    count = stored_versions(database)
+    refused = client.post("/api/v1/reports", json=body, headers={**bearer(admin), **header})
+    assert refused.status_code == 422
+    assert "State-Signature" in refused.get_json()["errors"]
+    assert stored_versions(database) == count
+    response, _ = cosign(client, admin, "idn.example/witness", private)
+    assert response.status_code == 422
+    # ...while what it signed before keeps its record.
+    versions = client.get(f"/api/v1/reports/{signed_before['id']}/versions",
+                          headers=bearer(admin)).get_json()["versions"]
+    assert versions[0]["state_signed"] is True
 
 
 @pytest.mark.parametrize("tree_size", [2**63, 22643504472730567180288])
