@@ -206,7 +206,7 @@ def revoke_state_key(session: Session, iso3: str, kid: str) -> StateKey:
     """
     key = session.get(StateKey, kid) if len(kid) <= 16 else None
     if key is None or key.state_iso3 != iso3:
-        raise KeyNotFound(f"{iso3} has no key {kid!r}")
+        raise KeyNotFound(f"{iso3} has no key with that id")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
