@@ -20,7 +20,7 @@ compact separators, writes the same bytes, so ``canonical_bytes`` uses it when a
 
 Anything else (an exponent, a subclass of a JSON type, a non-ASCII key, a lone
 surrogate) falls back to ``rfc8785`` itself, so its errors and its output stay the
-reference. ``tests/ledger/test_canonical.py`` checks the two are byte-identical on
+reference. ``tests/ledger/test_signing.py`` checks the two are byte-identical on
 generated values of every JSON shape.
 """
 

@@ -86,8 +86,8 @@ class CosignatureInSchema(Schema):
 
     tree_size = fields.Integer(required=True, strict=True, validate=_size(1))
     cosignature = Text(required=True, validate=validate.Length(min=10, max=1000),
-                                metadata={"description": "One C2SP cosignature/v1 line: "
-                                                         "'— <name> <base64>'"})
+                       metadata={"description": "One C2SP cosignature/v1 line: "
+                                                "'— <name> <base64>'"})
 
 
 class CosignatureOutSchema(Schema):

@@ -280,15 +280,15 @@ class ReportWithdrawal(MethodView):
     @requires(REPORTS_WRITE, REPORT_WRITERS)
     def post(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Withdraw a report; its versions stay readable and it no longer counts."""
+        report = _report_id(report_id)
         reason = None
         if request.content_length or request.mimetype:
             reason = load(schemas.WithdrawSchema(), json_body()).get("reason")
         session = request_session()
         principal = current_principal()
-        receipt = _call(service.withdraw_report, session, principal, _report_id(report_id),
-                        reason, ledger=current_ledger())
+        receipt = _call(service.withdraw_report, session, principal, report, reason,
+                        ledger=current_ledger())
         session.commit()
-        resource = _resource(_call(service.get_report, session, principal,
-                                   _report_id(report_id)))
+        resource = _resource(_call(service.get_report, session, principal, report))
         return {**resource, "receipt": receipt}
 
