@@ -392,6 +392,10 @@ def test_a_revoked_state_key_no_longer_signs_reports_or_checkpoints(client, make
     assert client.delete(path, headers=bearer(make_token("IDN", "reporter"))).status_code == 403
     assert client.delete("/api/v1/states/IDN/keys/0123456789abcdef",
                          headers=bearer(admin)).status_code == 404
+    # Refused revocations change nothing: the key still signs.
+    still = report(narrative="Signed after the refused revocations.")
+    still_header = {"State-Signature": f"{kid}:{b64url(private.sign(canonical_bytes(still)))}"}
+    assert submit(client, admin, still, **still_header)["receipt"]["state_key_id"] == kid
     revoked = client.delete(path, headers=bearer(admin))
     assert revoked.status_code == 200, revoked.get_json()
     assert revoked.get_json()["kid"] == kid
