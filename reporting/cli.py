@@ -111,7 +111,10 @@ def states() -> None:
 @click.pass_context
 def states_add_key(ctx: click.Context, iso3: str, public_key: str,
                    witness_name: str | None) -> None:
-    """Register a state's Ed25519 public key (base64url, 32 bytes); prints its key id."""
+    """Register a state's Ed25519 public key (base64url, 32 bytes); prints its key id.
+
+    A key that starts with "-" goes after "--": vrs states add-key -- IDN -AbC...
+    """
     from reporting.directory.service import (
         KeyRejected,
         NotAMemberState,

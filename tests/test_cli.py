@@ -122,14 +122,17 @@ def test_states_add_key_registers_and_revoke_key_revokes_a_state_key(tmp_path):
     run(tmp_path, "init")
     run(tmp_path, "members", "add", "LKA")
     public = b64url(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
-    result, url = run(tmp_path, "states", "add-key", "LKA", public, "--witness-name", "lk/w")
+    # "--" ends the options: one base64url key in 64 starts with "-", as a user's may.
+    result, url = run(tmp_path, "states", "add-key", "--witness-name", "lk/w", "--", "LKA",
+                      public)
     assert result.exit_code == 0, result.output
     assert len(result.output.strip()) == 16
-    again, _ = run(tmp_path, "states", "add-key", "LKA", public)
+    again, _ = run(tmp_path, "states", "add-key", "--", "LKA", public)
     assert again.exit_code == 1
     assert "registered already" in again.output
     other = b64url(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
-    spaced, _ = run(tmp_path, "states", "add-key", "LKA", other, "--witness-name", "lk w")
+    spaced, _ = run(tmp_path, "states", "add-key", "--witness-name", "lk w", "--", "LKA",
+                    other)
     assert spaced.exit_code == 1
     assert "no spaces" in spaced.output
     bad, _ = run(tmp_path, "states", "add-key", "LKA", "not-a-key")
