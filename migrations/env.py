@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 import reporting.accounts.models
 import reporting.directory.models
 import reporting.ledger.models
+import reporting.outbox
 import reporting.reports.models  # noqa: F401 - registers the tables on Base.metadata
 from reporting.db import Base, make_engine
 
