@@ -672,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.engine import make_url
 
     from reporting.config import Settings
-    from reporting.schema import upgrade
+    from reporting.migration import upgrade
 
     args = parse_args(argv)
     url = Settings(database_url=args.database_url).database_url

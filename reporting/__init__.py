@@ -8,15 +8,16 @@ from reporting.config import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the WSGI application: settings, database, API blueprints, error handlers."""
-    from reporting import db, errors
+    """Build the WSGI application: settings, database, units of work, blueprints, errors."""
+    from reporting import db, errors, unit_of_work
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
     from reporting.directory.api import blp as directory_blp
-    from reporting.extensions import init_intake, init_ledger
     from reporting.ledger.api import blp as log_blp
     from reporting.openapi import SETTINGS, Api
     from reporting.reports.api import blp as reports_blp
+    from reporting.wiring import build_binding
+    from workers import init_celery
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
@@ -28,8 +29,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     if settings.is_sqlite:
         settings.ensure_data_dir()
-    db.init_app(app, db.Database(settings.database_url))
-    init_intake(app, init_ledger(app, settings))
+    database = db.Database(settings.database_url, settings.timeouts)
+    db.init_app(app, database)
+    unit_of_work.init_app(app, build_binding(settings, database))
+    init_celery(app)
 
     api = Api(app)
     for blueprint in (reports_blp, directory_blp, auth_blp, log_blp):

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reporting.accounts.roles import ROLES, SCOPES
 from reporting.config import Settings
 from reporting.directory.models import SHARING_LEVELS
+
+if TYPE_CHECKING:
+    from reporting.unit_of_work import UnitOfWork
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -24,7 +30,28 @@ def _database(ctx: click.Context):  # noqa: ANN202 - reporting.db.Database, impo
     settings = _settings(ctx)
     if settings.is_sqlite:
         settings.ensure_data_dir()
-    return Database(settings.database_url)
+    return Database(settings.database_url, settings.timeouts)
+
+
+@contextmanager
+def _unit(ctx: click.Context) -> Iterator[UnitOfWork]:
+    """A unit of work for one command: it commits when the block ends, or rolls back.
+
+    A domain error (an unknown country, a rejected key) ends the command with its one
+    line; nothing of the block is stored.
+    """
+    from reporting.errors import DomainError
+    from reporting.unit_of_work import UnitOfWork
+    from reporting.wiring import build_binding
+
+    database = _database(ctx)
+    try:
+        with UnitOfWork.begin(build_binding(_settings(ctx), database)) as unit:
+            yield unit
+    except DomainError as exc:
+        _fail(exc.detail)
+    finally:
+        database.dispose()
 
 
 def _fail(message: str) -> None:
@@ -48,30 +75,15 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) ->
     ctx.obj = {"settings": Settings.from_env(**overrides)}
 
 
-def initialise(settings: Settings) -> None:
-    """Migrate to head and load reference data; safe to repeat."""
-    from reporting import schema
-    from reporting.db import Database
-    from reporting.directory.service import load_reference_data
-
-    if settings.is_sqlite:
-        settings.ensure_data_dir()
-    schema.upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    try:
-        with database.session() as session:
-            counts = load_reference_data(session)
-    finally:
-        database.dispose()
-    click.echo(f"database at head; added {counts.countries} countries, {counts.regions} "
-               f"regions and groups, {counts.memberships} memberships")
-
-
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create or upgrade the database and load reference data (idempotent)."""
-    initialise(_settings(ctx))
+    from reporting.installation import initialise
+
+    counts = initialise(_settings(ctx))
+    click.echo(f"database at head; added {counts.countries} countries, {counts.regions} "
+               f"regions and groups, {counts.memberships} memberships")
 
 
 @main.group()
@@ -86,16 +98,10 @@ def members() -> None:
 @click.pass_context
 def members_add(ctx: click.Context, codes: tuple[str, ...], default_sharing: str) -> None:
     """Make countries (ISO 3166-1 alpha-3) member states."""
-    from reporting.directory.service import UnknownCountry, add_member_states
+    from reporting.directory.service import add_member_states
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            added = add_member_states(session, codes, default_sharing)
-    except UnknownCountry as exc:
-        _fail(str(exc))
-    finally:
-        database.dispose()
+    with _unit(ctx) as unit:
+        added = add_member_states(unit.session, codes, default_sharing)
     click.echo(f"added: {' '.join(added) or 'none (already members)'}")
 
 
@@ -115,25 +121,16 @@ def states_add_key(ctx: click.Context, iso3: str, public_key: str,
 
     A key that starts with "-" goes after "--": vrs states add-key -- IDN -AbC...
     """
-    from reporting.directory.service import (
-        KeyRejected,
-        NotAMemberState,
-        UnknownCountry,
-        normalise_iso3,
-        register_state_key,
-    )
+    from reporting.directory.service import normalise_iso3, register_state_key
     from reporting.ledger.signing import b64url_decode
 
-    database = _database(ctx)
     try:
-        with database.session() as session:
-            key = register_state_key(session, normalise_iso3(iso3), b64url_decode(public_key),
-                                     witness_name)
-            click.echo(key.kid)
-    except (KeyRejected, NotAMemberState, UnknownCountry, ValueError) as exc:
-        _fail(str(exc))
-    finally:
-        database.dispose()
+        raw = b64url_decode(public_key)
+    except ValueError:
+        _fail("the public key is not base64url")
+    with _unit(ctx) as unit:
+        key = register_state_key(unit.session, normalise_iso3(iso3), raw, witness_name)
+    click.echo(key.kid)
 
 
 @states.command("revoke-key")
@@ -142,22 +139,11 @@ def states_add_key(ctx: click.Context, iso3: str, public_key: str,
 @click.pass_context
 def states_revoke_key(ctx: click.Context, iso3: str, kid: str) -> None:
     """Stop accepting a state's key for new report signatures and cosignatures."""
-    from reporting.directory.service import (
-        KeyNotFound,
-        UnknownCountry,
-        normalise_iso3,
-        revoke_state_key,
-    )
+    from reporting.directory.service import normalise_iso3, revoke_state_key
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            key = revoke_state_key(session, normalise_iso3(iso3), kid)
-            click.echo(f"{key.kid} revoked at {key.revoked_at.isoformat()}")
-    except (KeyNotFound, UnknownCountry) as exc:
-        _fail(str(exc))
-    finally:
-        database.dispose()
+    with _unit(ctx) as unit:
+        key = revoke_state_key(unit.session, normalise_iso3(iso3), kid)
+    click.echo(f"{key.kid} revoked at {key.revoked_at.isoformat()}")
 
 
 @main.group()
@@ -176,18 +162,11 @@ def users() -> None:
 def users_add(ctx: click.Context, email: str, state: str | None, role: str,
               password: str) -> None:
     """Add a user bound to a member state."""
-    from reporting.accounts.service import AccountError, create_user
-    from reporting.directory.service import NotAMemberState, UnknownCountry
+    from reporting.accounts.service import create_user
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            user = create_user(session, email, role, state, password or None)
-            click.echo(f"user {user.id} {user.email} ({user.role}, {user.state_iso3 or '-'})")
-    except (AccountError, NotAMemberState, UnknownCountry) as exc:
-        _fail(str(exc))
-    finally:
-        database.dispose()
+    with _unit(ctx) as unit:
+        user = create_user(unit.session, email, role, state, password or None)
+    click.echo(f"user {user.id} {user.email} ({user.role}, {user.state_iso3 or '-'})")
 
 
 @main.group()
@@ -207,20 +186,13 @@ def tokens() -> None:
 def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str | None,
                   expires_in: int | None, label: str | None) -> None:
     """Create a token and print it (only the token, and only this once)."""
-    from reporting.accounts.service import AccountError, create_token
-    from reporting.directory.service import NotAMemberState, UnknownCountry
+    from reporting.accounts.service import create_token
 
     wanted = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            _, secret = create_token(
-                session, role=role, state=state, scopes=wanted, label=label,
-                expires_in=timedelta(days=expires_in) if expires_in else None)
-    except (AccountError, NotAMemberState, UnknownCountry) as exc:
-        _fail(str(exc))
-    finally:
-        database.dispose()
+    with _unit(ctx) as unit:
+        _, secret = create_token(
+            unit.session, role=role, state=state, scopes=wanted, label=label,
+            expires_in=timedelta(days=expires_in) if expires_in else None)
     click.echo(secret)
 
 
@@ -229,16 +201,10 @@ def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str 
 @click.pass_context
 def tokens_revoke(ctx: click.Context, token_id: str) -> None:
     """Revoke a token by its id; it stops working at once."""
-    from reporting.accounts.service import AccountError, revoke_token
+    from reporting.accounts.service import revoke_token
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            revoke_token(session, token_id)
-    except AccountError as exc:
-        _fail(str(exc))
-    finally:
-        database.dispose()
+    with _unit(ctx) as unit:
+        revoke_token(unit.session, token_id)
     click.echo(f"revoked {token_id}")
 
 
@@ -278,16 +244,13 @@ def keys() -> None:
 
 
 def _activate_key(ctx: click.Context, *, rotate: bool, from_env: bool) -> None:
-    from reporting.ledger.keys import Keyring, KeyUnavailable
-    from reporting.ledger.log import Ledger, LedgerUnavailable
+    from reporting.ledger.keys import KeyUnavailable
     from reporting.ledger.models import LogState
 
-    settings = _settings(ctx)
-    keyring = Keyring.from_env(settings.data_dir)
-    database = _database(ctx)
     try:
-        with database.session() as session:
-            state = session.get(LogState, 1)
+        with _unit(ctx) as unit:
+            keyring = unit.ledger.keyring
+            state = unit.session.get(LogState, 1)
             if state is None:
                 _fail("the database is not initialised: run `vrs init` first")
             if state.active_kid and not rotate:
@@ -299,11 +262,9 @@ def _activate_key(ctx: click.Context, *, rotate: bool, from_env: bool) -> None:
                 _fail("VRS_SIGNING_KEY is not set")
             if key.kid == state.active_kid:
                 _fail(f"key {key.kid} is the active key already")
-            Ledger(keyring, settings.log_origin).activate(session, key)
-    except (KeyUnavailable, LedgerUnavailable) as exc:
+            unit.ledger.activate(unit.session, key)
+    except KeyUnavailable as exc:
         _fail(str(exc))
-    finally:
-        database.dispose()
     where = "the environment" if from_env else str(keyring.key_dir)
     click.echo(f"active signing key {key.kid} (private key: {where}; public key in the JWKS)")
 
@@ -338,15 +299,10 @@ def keys_seed() -> None:
 @click.pass_context
 def audit_log_command(ctx: click.Context) -> None:
     """Check the database for altered report versions, leaves, nodes or tree heads."""
-    from reporting.extensions import make_ledger
-    from reporting.reports.audit import audit_log
+    from reporting.reports.integrity import check_integrity
 
-    database = _database(ctx)
-    try:
-        with database.session() as session:
-            findings = audit_log(session, make_ledger(_settings(ctx)))
-    finally:
-        database.dispose()
+    with _unit(ctx) as unit:
+        findings = check_integrity(unit.session, unit.ledger)
     _report(findings, as_json=False)
 
 

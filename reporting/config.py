@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from reporting.db import Timeouts
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -48,6 +50,16 @@ class Settings:
     page_size_max: int = 200
     # The log's name in checkpoints (C2SP: a schema-less URL that identifies the log).
     log_origin: str = "openvrs.localhost/log"
+    # Database timeouts, in seconds: reaching the server (and a pooled connection), waiting
+    # for a lock (SQLite's busy timeout; PostgreSQL's lock_timeout), one statement. An
+    # outage or a stuck lock then answers 503 within these bounds instead of holding
+    # every request thread.
+    db_connect_timeout: int = 5
+    db_lock_timeout: int = 15
+    db_statement_timeout: int = 30
+    # How long a submission may wait queued for its group commit before it is answered
+    # 503 (nothing stored). Twice a statement's bound: the group ahead of it may use one.
+    group_wait_timeout: float = 60.0
 
     def __post_init__(self) -> None:
         data_dir = Path(self.data_dir)
@@ -58,6 +70,11 @@ class Settings:
         if not self.broker_url:
             broker = self.redis_url or f"sqla+sqlite:///{data_dir / 'celery-broker.db'}"
             object.__setattr__(self, "broker_url", broker)
+
+    @property
+    def timeouts(self) -> Timeouts:
+        return Timeouts(connect=self.db_connect_timeout, lock=self.db_lock_timeout,
+                        statement=self.db_statement_timeout)
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,6 +93,10 @@ class Settings:
             "max_batch_bytes": _int("VRS_MAX_BATCH_BYTES", 8_388_608),
             "login_token_minutes": _int("VRS_LOGIN_TOKEN_MINUTES", 60),
             "log_origin": env.get("VRS_LOG_ORIGIN") or "openvrs.localhost/log",
+            "db_connect_timeout": _int("VRS_DB_CONNECT_TIMEOUT", 5),
+            "db_lock_timeout": _int("VRS_DB_LOCK_TIMEOUT", 15),
+            "db_statement_timeout": _int("VRS_DB_STATEMENT_TIMEOUT", 30),
+            "group_wait_timeout": float(_int("VRS_GROUP_WAIT_TIMEOUT", 60)),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -24,6 +25,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+SequenceId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -60,7 +65,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds: reaching the server or a pooled connection, a lock wait, one statement."""
+
+    connect: int = 5
+    lock: int = 15
+    statement: int = 30
+
+
+def _configure_sqlite(engine: Engine, timeouts: Timeouts) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -69,7 +83,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # busy timeout makes a second writer wait instead of failing.
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={timeouts.lock * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         # pysqlite starts transactions lazily, at the first write; a transaction that has
@@ -84,23 +98,29 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
+    timeouts = timeouts or Timeouts()
     # hide_parameters: SQL errors and logs show statements without their values, which
     # can be report text, token hashes or password hashes.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": timeouts.lock},
+                               hide_parameters=True)
+        _configure_sqlite(engine, timeouts)
         return engine
+    options = (f"-c lock_timeout={timeouts.lock * 1000} "
+               f"-c statement_timeout={timeouts.statement * 1000}")
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         hide_parameters=True)
+                         pool_timeout=timeouts.connect, hide_parameters=True,
+                         connect_args={"connect_timeout": timeouts.connect,
+                                       "options": options})
 
 
 class Database:
     """The engine and session factory of one application."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, timeouts)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -149,7 +169,7 @@ def end_reads(session: Session) -> None:
 
 
 def request_session() -> Session:
-    """The session of the current request; handlers commit it explicitly."""
+    """The session of the current request; a write handler's unit of work commits it."""
     if "vrs_session" not in g:
         g.vrs_session = get_database().sessions()
     return g.vrs_session

@@ -49,6 +49,39 @@ class ProblemError(Exception):
         self.extra = dict(extra or {})
 
 
+class DomainError(ProblemError):
+    """An error a service raises, carrying its own status, problem type and title.
+
+    Subclasses set the class attributes; ``register_error_handlers`` renders every one
+    of them the same way, so no handler translates domain errors by hand.
+    """
+
+    status: int = 400
+    problem: str | None = None
+    title: str | None = None
+    headers_: Mapping[str, str] = {}
+
+    def __init__(self, detail: str, **kwargs: Any) -> None:
+        cls = type(self)
+        kwargs.setdefault("problem", cls.problem)
+        kwargs.setdefault("title", cls.title)
+        kwargs.setdefault("headers", cls.headers_)
+        super().__init__(kwargs.pop("status", cls.status), detail, **kwargs)
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached, or was busy past its timeouts: retry."""
+
+    status = 503
+    problem = "database-unavailable"
+    headers_ = {"Retry-After": "5"}
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        super().__init__(detail or (
+            "The database could not be reached or was busy. Retry the request; send the "
+            "same Idempotency-Key with a submission, so that it is stored once."), **kwargs)
+
+
 class ValidationProblem(ProblemError):
     """422: the body parsed but breaks the contract; ``errors`` is keyed by field path."""
 
@@ -174,10 +207,7 @@ def register_error_handlers(app: Flask) -> None:
         # worth retrying, which a 500 would not say.
         log.error("database error on %s %s: %s", request.method, request.path,
                   database_error_summary(exc))
-        return render_problem(
-            503, "The database could not be reached or was busy. Retry the request; send "
-                 "the same Idempotency-Key with a submission, so that it is stored once.",
-            problem="database-unavailable", headers={"Retry-After": "5"})
+        return _problem(DatabaseUnavailable())
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -20,8 +20,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reporting.db import Base, UTCDateTime, utcnow
-from reporting.reports.models import SequenceId
+from reporting.db import Base, SequenceId, UTCDateTime, utcnow
 
 
 class OutboxMessage(Base):

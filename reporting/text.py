@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -33,3 +33,17 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         check_text(text)
         return text
+
+
+class FullMatch(validate.Regexp):
+    """``validate.Regexp`` that must match the whole value.
+
+    Marshmallow's Regexp uses ``re.match``, where ``$`` also matches before a trailing
+    newline: ``"2025\\n"`` passed ``^2[0-9]{3}$`` and then failed the code that trusted
+    it. The pattern stays as written (``^…$``), so the OpenAPI document can publish it.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value

@@ -18,17 +18,25 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
 
-from reporting import create_app, schema
+from reporting import create_app, migration
 from reporting.accounts.models import ApiToken, User
 from reporting.accounts.service import create_token
 from reporting.config import Settings
 from reporting.db import Database, get_database
 from reporting.directory.models import MemberState, StateKey
 from reporting.directory.service import add_member_states, load_reference_data
-from reporting.extensions import make_ledger
 from reporting.ledger.keys import new_seed
 from reporting.ledger.models import Cosignature, LogLeaf, LogNode, LogState, TreeHead
-from reporting.reports.models import IdempotencyKey, Report, ReportEvent, ReportVersion
+from reporting.outbox import OutboxMessage
+from reporting.reports.models import (
+    IdempotencyKey,
+    Report,
+    ReportEvent,
+    ReportVersion,
+    VersionFact,
+    VersionFigures,
+)
+from reporting.wiring import make_ledger
 
 # The service signs with a key from the environment in tests: no key files, no passphrase.
 os.environ["VRS_SIGNING_KEY"] = new_seed()
@@ -40,8 +48,21 @@ POSTGRES_URL = os.environ.get(
     f"postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test_{os.getpid()}")
 
 # Children before parents, so deleting in this order never trips a foreign key.
-REPORT_AND_LOG_TABLES = (IdempotencyKey, ReportEvent, ReportVersion, Report, LogNode, LogLeaf,
-                         TreeHead, Cosignature)
+REPORT_AND_LOG_TABLES = (OutboxMessage, VersionFact, VersionFigures, IdempotencyKey,
+                         ReportEvent, ReportVersion, Report, LogNode, LogLeaf, TreeHead,
+                         Cosignature)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``postgres`` runs on PostgreSQL only: its SQLite twin is deselected."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        (drop if on_sqlite and item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, ApiToken, User, MemberState)
 
 
@@ -77,7 +98,7 @@ def database_url(request: pytest.FixtureRequest,
     else:
         recreate_postgres_database(POSTGRES_URL)
         url = POSTGRES_URL
-    schema.upgrade(url)
+    migration.upgrade(url)
     database = Database(url)
     with database.session() as session:
         load_reference_data(session)

@@ -9,8 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from reporting.errors import DatabaseUnavailable
 from reporting.group_commit import GroupCommit
 
 metadata = MetaData()
@@ -107,21 +109,78 @@ def test_callers_arriving_during_a_write_form_the_next_group_in_order(sessions):
     assert group.waiting == 0
 
 
-def test_a_failing_item_fails_alone_and_the_rest_of_its_group_is_stored(sessions):
+def test_an_item_that_loses_a_race_on_a_unique_key_fails_alone(sessions):
+    # Item 3's key is taken already (a concurrent request won): the database refuses the
+    # group's INSERT, the group is rolled back and retried item by item.
+    with sessions() as session:
+        session.execute(insert(rows), [{"id": 3, "tag": "taken"}])
+        session.commit()
     writer = Writer()
-    writer.bad = {3}
     group = GroupCommit(writer)
     pool, _callers, futures = run_blocked_then_five(group, writer, sessions)
     with pool:
         for item, future in futures.items():
             if item == 3:
-                with pytest.raises(ValueError, match="bad item"):
+                with pytest.raises(IntegrityError):
                     future.result(WAIT)
             else:
                 assert future.result(WAIT) == -item
-    # The group of five failed as a whole, was rolled back, then retried item by item.
     assert writer.groups == [[0], [1, 2, 3, 4, 5], [1], [2], [3], [4], [5]]
-    assert stored(sessions) == [0, 1, 2, 4, 5]
+    assert stored(sessions) == [0, 1, 2, 3, 4, 5]
+
+
+def test_any_other_failure_fails_the_group_without_retrying_and_each_caller_its_own(sessions):
+    writer = Writer()
+    writer.bad = {3}
+    group = GroupCommit(writer)
+    pool, _callers, futures = run_blocked_then_five(group, writer, sessions)
+    with pool:
+        assert futures[0].result(WAIT) == 0
+        errors = []
+        for item in range(1, 6):
+            with pytest.raises(ValueError, match="bad item") as raised:
+                futures[item].result(WAIT)
+            errors.append(raised.value)
+    # Not retried: a bug or a refusal is not a race that another attempt could win.
+    assert writer.groups == [[0], [1, 2, 3, 4, 5]]
+    assert stored(sessions) == [0]
+    # Each thread raised its own exception object, never one shared between threads.
+    assert len({id(error) for error in errors}) == 5
+
+
+def test_a_database_failure_answers_the_group_and_everyone_queued_at_once(tmp_path):
+    # A real outage: the database file's directory is gone, so no connection can open.
+    engine = create_engine(f"sqlite:///{tmp_path / 'gone' / 'group.db'}")
+    outage = sessionmaker(engine)
+    group = GroupCommit(Writer())
+    with outage() as session:
+        results = group.run_many(session, [1, 2, 3])
+    assert [type(result.error) for result in results] == [DatabaseUnavailable] * 3
+    assert len({id(result.error) for result in results}) == 3
+    # For a moment, newcomers are told at once rather than queued behind a dead database.
+    with outage() as session:
+        [result] = group.run_many(session, [4])
+    assert isinstance(result.error, DatabaseUnavailable)
+    assert group.waiting == 0
+    engine.dispose()
+
+
+def test_a_caller_queued_too_long_leaves_the_queue_told_and_unstored(sessions):
+    writer = Writer()
+    writer.hold.clear()
+    group = GroupCommit(writer, wait_timeout=0.2)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        leader_session, waiter_session = sessions(), sessions()
+        leader = pool.submit(group.run, leader_session, 0)
+        wait_until(lambda: len(writer.groups) == 1)
+        waiter = pool.submit(group.run_many, waiter_session, [1])
+        [result] = waiter.result(WAIT)
+        assert isinstance(result.error, DatabaseUnavailable)
+        writer.hold.set()
+        assert leader.result(WAIT) == 0
+    assert writer.groups == [[0]]
+    assert stored(sessions) == [0]
+    assert group.waiting == 0
 
 
 def test_groups_are_bounded_in_size(sessions):

@@ -4,7 +4,8 @@ Every operation gets generated requests, valid and invalid; no response may be a
 and every response must match what the document promises (status codes, media types,
 bodies). Then sequences: the document's links lead from a stored report to reading,
 amending and withdrawing it, and schemathesis follows them with generated data.
-Bounded so the whole file stays within seconds per operation.
+The default run is a quick deterministic pass on both databases; ``-m fuzz_deep`` is the
+deep randomized pass on PostgreSQL (see QUICK and DEEP below).
 """
 
 from __future__ import annotations
@@ -52,10 +53,28 @@ def excluded_checks(case: Case) -> list[CheckFunction]:
     return excluded
 
 
+# Two depths. The default run makes a quick, derandomized pass on both databases: the same
+# cases every time, so a failure there is a regression anyone can reproduce. The deep
+# pass (``pytest -m fuzz_deep``, which .ci/run adds) draws new random cases on every run,
+# many more of them, on PostgreSQL only: running the same cases on a second database
+# found nothing the first did not, and doubled the suite's longest part.
+QUICK = settings(max_examples=12, deadline=None, derandomize=True,
+                 suppress_health_check=list(HealthCheck))
+DEEP = settings(max_examples=100, deadline=None, derandomize=False,
+                suppress_health_check=list(HealthCheck))
+
+
 @schema.parametrize()
-@settings(max_examples=100, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@QUICK
 def test_api_honours_its_openapi_document(case, token):
+    case.call_and_validate(headers=bearer(token), excluded_checks=excluded_checks(case))
+
+
+@pytest.mark.fuzz_deep
+@pytest.mark.postgres
+@schema.parametrize()
+@DEEP
+def test_api_honours_its_openapi_document_deeply(case, token):
     case.call_and_validate(headers=bearer(token), excluded_checks=excluded_checks(case))
 
 
@@ -71,6 +90,20 @@ REPORT_BODY_PATHS = ("/api/v1/reports", "/api/v1/reports/{report_id}/versions")
 
 
 def test_sequences_that_follow_the_documents_links_honour_it(app, database, token):
+    run_sequences(app, database, token, settings(
+        max_examples=15, stateful_step_count=6, deadline=None, derandomize=True,
+        suppress_health_check=list(HealthCheck)))
+
+
+@pytest.mark.fuzz_deep
+@pytest.mark.postgres
+def test_sequences_that_follow_the_documents_links_honour_it_deeply(app, database, token):
+    run_sequences(app, database, token, settings(
+        max_examples=100, stateful_step_count=8, deadline=None, derandomize=False,
+        suppress_health_check=list(HealthCheck)))
+
+
+def run_sequences(app, database, token, run_settings) -> None:
     api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
     @api.auth()
@@ -106,8 +139,7 @@ def test_sequences_that_follow_the_documents_links_honour_it(app, database, toke
                                    transport_kwargs=kwargs or None,
                                    recorder=getattr(self, "recorder", None))
 
-    Sequences.run(settings=settings(max_examples=100, stateful_step_count=8, deadline=None,
-                                    derandomize=True, suppress_health_check=list(HealthCheck)))
+    Sequences.run(settings=run_settings)
 
 
 def test_openapi_document_describes_the_report_contract(client):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine
 
-from reporting import schema
+from reporting import migration
 from reporting.db import UTCDateTime, make_engine
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
 from reporting.reports.facts import fact_rows, figures_row
@@ -58,7 +58,7 @@ def url_at_0002(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
             "VRS_TEST_POSTGRES_MIGRATION_URL",
             f"postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test_{os.getpid()}_0003")
         recreate_postgres_database(url)
-    schema.upgrade(url, "0002")
+    migration.upgrade(url, "0002")
     yield url
     if request.param == "postgresql":
         recreate_postgres_database(url, create=False)
@@ -142,7 +142,7 @@ def engine_at_0002(url_at_0002: str) -> Iterator[Engine]:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    schema.upgrade(engine.url.render_as_string(hide_password=False))
+    migration.upgrade(engine.url.render_as_string(hide_password=False))
 
 
 def test_upgrade_keeps_every_report_version_and_receipt(engine_at_0002):
@@ -215,7 +215,7 @@ def test_downgrade_to_0002_leaves_the_reports_as_they_were(engine_at_0002, url_a
     before = {table: stored_rows(engine_at_0002, table)
               for table in ("reports", "report_versions", "log_leaves")}
     upgrade_to_head(engine_at_0002)
-    command.downgrade(schema.alembic_config(url_at_0002), "0002")
+    command.downgrade(migration.alembic_config(url_at_0002), "0002")
     engine_at_0002.dispose()  # forget cached table shapes and pooled connections
     tables = set(sa.inspect(engine_at_0002).get_table_names())
     assert not tables & {"version_figures", "version_facts", "outbox"}

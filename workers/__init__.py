@@ -1,37 +1,72 @@
-"""Celery: the app object that workers and the API share.
+"""Celery: one app object, configured and bound to a Flask app by ``init_celery``.
 
-Tasks (aggregation, outbox delivery) arrive with the aggregation issue; the app is
-configured now so that ``vrs worker`` and the compose file have something to run.
+Nothing is configured at import time: ``create_app`` calls ``init_celery``, in the API
+process and in a worker process alike (``vrs worker`` builds the Flask app first), so a
+task sees the same settings, session factory and ledger as a request. Tasks (aggregation,
+outbox delivery) arrive with the aggregation issue; they subclass nothing by hand:
+every task of this app runs as an ``AppTask``.
 """
 
 from __future__ import annotations
 
-from celery import Celery
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
 
 from reporting.config import Settings
+from reporting.unit_of_work import UnitOfWork, current_binding
 
 
-def make_celery(settings: Settings | None = None) -> Celery:
-    settings = settings or Settings.from_env()
-    app = Celery("openvrs", broker=settings.broker_url, include=[])
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        task_time_limit=600,
-        task_soft_time_limit=540,
-        worker_prefetch_multiplier=1,
-        task_serializer="json",
-        accept_content=["json"],
-        result_serializer="json",
+class AppTask(Task):
+    """A task that runs inside its Flask app's context and writes through units of work.
+
+    Tasks are thin: ids in, one service call inside ``self.unit()``, which commits (and
+    then dispatches what the service put in the outbox) or rolls back.
+    """
+
+    abstract = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        flask_app: Flask = self.app.conf["flask_app"]
+        with flask_app.app_context():
+            return super().__call__(*args, **kwargs)
+
+    @contextmanager
+    def unit(self) -> Iterator[UnitOfWork]:
+        with UnitOfWork.begin(current_binding()) as unit:
+            yield unit
+
+
+# set_as_current=False: importing this module changes no global Celery state.
+celery = Celery("openvrs", task_cls=AppTask, set_as_current=False)
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "broker_url": settings.broker_url,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "task_time_limit": 600,
+        "task_soft_time_limit": 540,
+        "worker_prefetch_multiplier": 1,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_serializer": "json",
         # Results go to Redis in production, or to their own SQLite file so that Celery's
         # tables never mix with the schema Alembic owns.
-        result_backend=settings.redis_url
+        "result_backend": settings.redis_url
         or f"db+sqlite:///{settings.data_dir / 'celery-results.db'}",
         # The no-server transports poll; 0.1 s keeps a task round trip near 100 ms.
-        broker_transport_options={"polling_interval": 0.1},
-        timezone="UTC",
-    )
-    return app
+        "broker_transport_options": {"polling_interval": 0.1},
+        "timezone": "UTC",
+    }
 
 
-celery = make_celery()
+def init_celery(app: Flask) -> Celery:
+    """Configure the Celery app from the Flask app's settings and bind the two."""
+    celery.conf.update(celery_config(app.config["VRS_SETTINGS"]), flask_app=app)
+    app.extensions["celery"] = celery
+    return celery

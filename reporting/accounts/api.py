@@ -11,9 +11,8 @@ from flask_smorest import Blueprint
 
 from reporting.accounts import schemas, service
 from reporting.bodies import json_body, load
-from reporting.db import request_session
-from reporting.errors import ProblemError
 from reporting.openapi import problems
+from reporting.unit_of_work import request_unit, transactional
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in.")
 
@@ -24,18 +23,13 @@ class Login(MethodView):
         "application/json": {"schema": schemas.LoginSchema}}})
     @blp.response(201, schemas.IssuedTokenSchema)
     @problems(blp, 400, 401, 413, 415, 422)
+    @transactional
     def post(self) -> dict[str, Any]:
         """Exchange a user's e-mail and password for a short-lived bearer token."""
         data = load(schemas.LoginSchema(), json_body())
-        session = request_session()
         minutes = current_app.config["VRS_SETTINGS"].login_token_minutes
-        try:
-            token, secret = service.login(session, data["email"], data["password"],
-                                          timedelta(minutes=minutes))
-        except service.AuthenticationFailed as exc:
-            raise ProblemError(401, exc.reason, headers={
-                "WWW-Authenticate": 'Bearer realm="openvrs"'}) from None
-        session.commit()
+        token, secret = service.login(request_unit().session, data["email"], data["password"],
+                                      timedelta(minutes=minutes))
         return {"token": secret, "token_type": "Bearer", "expires_at": token.expires_at,
                 "role": token.role, "state": token.state_iso3,
                 "scopes": token.scopes.split()}

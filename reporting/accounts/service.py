@@ -19,6 +19,7 @@ from reporting.accounts.models import ApiToken, User
 from reporting.accounts.roles import ROLE_SCOPES, ROLES, role_is_state_bound
 from reporting.db import utcnow
 from reporting.directory.service import get_member_state, normalise_iso3
+from reporting.errors import DomainError
 
 TOKEN_PREFIX = "vrs_"  # noqa: S105 - a marker, not a secret
 _passwords = PasswordHasher()
@@ -32,12 +33,18 @@ def _dummy_hash() -> str:
     return _passwords.hash(secrets.token_urlsafe(16))
 
 
-class AccountError(ValueError):
+class AccountError(DomainError, ValueError):
     """A request to create or change an account that breaks the rules."""
 
+    status = 422
+    problem = "account-rejected"
 
-class AuthenticationFailed(Exception):
+
+class AuthenticationFailed(DomainError):
     """The credentials do not identify an active principal. ``reason`` is safe to show."""
+
+    status = 401
+    headers_ = {"WWW-Authenticate": 'Bearer realm="openvrs"'}
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -97,16 +97,22 @@ def _break(body: dict[str, Any], mistake: dict[str, Any]) -> dict[str, Any]:
 def _setup(settings: Settings) -> dict[str, dict[str, str]]:
     """Members and tokens: a reporter for each reporting state and an analyst each."""
     from reporting.accounts.service import create_token
-    from reporting.cli import initialise
     from reporting.db import Database
     from reporting.directory.service import add_member_states
+    from reporting.installation import initialise
+    from reporting.unit_of_work import UnitOfWork
+    from reporting.wiring import build_binding
 
-    initialise(settings)
-    database = Database(settings.database_url)
+    _ensure_passphrase()
+    counts = initialise(settings)
+    click.echo(f"database at head; added {counts.countries} countries, {counts.regions} "
+               f"regions and groups, {counts.memberships} memberships")
+    database = Database(settings.database_url, settings.timeouts)
     tokens: dict[str, dict[str, str]] = {}
     try:
-        with database.session() as session:
-            _ensure_signing_key(session, settings)
+        with UnitOfWork.begin(build_binding(settings, database)) as unit:
+            session = unit.session
+            _ensure_signing_key(unit)
             added = add_member_states(session, REPORTING_STATES, default_sharing="region")
             for state in REPORTING_STATES:
                 tokens[state] = {
@@ -120,22 +126,25 @@ def _setup(settings: Settings) -> dict[str, dict[str, str]]:
     return tokens
 
 
-def _ensure_signing_key(session: Any, settings: Settings) -> None:
-    """Receipts need a signing key; the demo makes one if the operator has not."""
-    from reporting.extensions import make_ledger
-    from reporting.ledger.models import LogState
-
+def _ensure_passphrase() -> None:
+    """Key files are always encrypted; a demo without a passphrase gets a fixed one and
+    says so, since a real installation must choose its own. Set before the ledger's
+    keyring reads the environment."""
     if not os.environ.get("VRS_KEY_PASSPHRASE") and not os.environ.get("VRS_SIGNING_KEY"):
-        # Key files are always encrypted; a demo without a passphrase gets a fixed one and
-        # says so, since a real installation must choose its own.
         os.environ["VRS_KEY_PASSPHRASE"] = DEMO_PASSPHRASE
         click.echo(f"VRS_KEY_PASSPHRASE is not set: the demo's signing key is encrypted with "
                    f"'{DEMO_PASSPHRASE}' (export it to use `vrs serve` on this data)")
-    if session.get(LogState, 1).active_kid:
+
+
+def _ensure_signing_key(unit: Any) -> None:
+    """Receipts need a signing key; the demo makes one if the operator has not."""
+    from reporting.ledger.models import LogState
+
+    if unit.session.get(LogState, 1).active_kid:
         return
-    ledger = make_ledger(settings)
+    ledger = unit.ledger
     key = ledger.keyring.environment_key() or ledger.keyring.create()
-    ledger.activate(session, key)
+    ledger.activate(unit.session, key)
     click.echo(f"signing key {key.kid} generated and active")
 
 

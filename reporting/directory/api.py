@@ -1,4 +1,5 @@
-"""HTTP handlers for the directory: member states, regions and groups."""
+"""HTTP handlers for the directory: member states, regions, groups, and what states do
+as witnesses of the log (their keys, their cosignatures)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from reporting.db import request_session
 from reporting.directory import schemas, service
 from reporting.directory.models import StateKey
 from reporting.errors import ProblemError, ValidationProblem
+from reporting.ledger.schemas import CosignatureInSchema, CosignatureOutSchema
 from reporting.ledger.signing import b64url, b64url_decode
 from reporting.openapi import problems
+from reporting.unit_of_work import current_ledger, request_unit, transactional
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1",
                 description="Member states, M49 regions and named groups.")
@@ -55,6 +58,7 @@ class StateKeys(MethodView):
     @blp.response(201, schemas.StateKeyOutSchema)
     @problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
     @requires(ADMIN, frozenset({STATE_ADMIN}))
+    @transactional
     def post(self, iso3: str) -> dict[str, Any]:
         """A state admin registers an Ed25519 public key of the state."""
         principal = current_principal()
@@ -65,13 +69,8 @@ class StateKeys(MethodView):
             public_key = b64url_decode(data["public_key"])
         except ValueError:
             raise ValidationProblem({"public_key": ["Not base64url."]}) from None
-        session = request_session()
-        try:
-            key = service.register_state_key(session, iso3, public_key,
-                                             data.get("witness_name"))
-        except service.KeyRejected as exc:
-            raise ProblemError(409, str(exc), problem="key-rejected") from None
-        session.commit()
+        key = service.register_state_key(request_unit().session, iso3, public_key,
+                                         data.get("witness_name"))
         return _key_document(key)
 
 
@@ -80,18 +79,31 @@ class StateKeyItem(MethodView):
     @blp.response(200, schemas.StateKeyOutSchema)
     @problems(blp, 401, 403, 404)
     @requires(ADMIN, frozenset({STATE_ADMIN}))
+    @transactional
     def delete(self, iso3: str, kid: str) -> dict[str, Any]:
         """A state admin revokes a key of the state: it no longer counts for new report
         signatures or cosignatures, and stays listed so that older ones can be checked."""
         if iso3 != current_principal().state:
             raise ProblemError(403, "A state admin revokes keys of their own state only.")
-        session = request_session()
-        try:
-            key = service.revoke_state_key(session, iso3, kid)
-        except service.KeyNotFound as exc:
-            raise ProblemError(404, str(exc)) from None
-        session.commit()
-        return _key_document(key)
+        return _key_document(service.revoke_state_key(request_unit().session, iso3, kid))
+
+
+@blp.route("/log/cosignatures")
+class Cosignatures(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": CosignatureInSchema}}})
+    @blp.response(201, CosignatureOutSchema)
+    @problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+    @requires(ADMIN, frozenset({STATE_ADMIN}))
+    @transactional
+    def post(self) -> dict[str, Any]:
+        """A member state's C2SP cosignature on a checkpoint it verified."""
+        data = load(CosignatureInSchema(), json_body())
+        session = request_unit().session
+        keys = service.witness_keys(session, current_principal().state or "")
+        cosignature = current_ledger().add_cosignature(
+            session, data["tree_size"], data["cosignature"], keys)
+        return {"tree_size": cosignature.tree_size, "witness": cosignature.witness}
 
 
 def _key_document(key: StateKey) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 
 from reporting.directory.service import WITNESS_NAME
-from reporting.text import Text
+from reporting.text import FullMatch, Text
 
 
 class MemberStateSchema(Schema):
@@ -28,11 +28,11 @@ class StateKeyInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    public_key = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$"),
+    public_key = fields.String(required=True, validate=FullMatch(r"^[A-Za-z0-9_-]{43}$"),
                                metadata={"description": "base64url raw 32-byte Ed25519 key"})
-    witness_name = Text(validate=validate.Regexp(WITNESS_NAME,
-                                                 error="1 to 200 characters, no spaces or "
-                                                       "plus signs (a C2SP key name)."),
+    witness_name = Text(validate=FullMatch(WITNESS_NAME,
+                                           error="1 to 200 characters, no spaces or "
+                                                 "plus signs (a C2SP key name)."),
                         metadata={"description": "Name the state uses in checkpoint "
                                                  "cosignature lines"})
 

@@ -23,14 +23,20 @@ from reporting.directory.models import (
     RegionMembership,
     StateKey,
 )
+from reporting.errors import DomainError
 
 
-class UnknownCountry(ValueError):
+class UnknownCountry(DomainError, ValueError):
     """An alpha-3 code that is not an ISO 3166-1 country."""
 
+    status = 422
+    problem = "unknown-country"
 
-class NotAMemberState(ValueError):
+
+class NotAMemberState(DomainError, ValueError):
     """A country that has not been added as a member state of this installation."""
+
+    status = 404
 
 
 @dataclass(frozen=True)
@@ -162,8 +168,11 @@ def list_regions(session: Session, kind: str | None = None) -> list[tuple[Region
     return [(region, members.get(region.code, [])) for region in regions]
 
 
-class KeyRejected(ValueError):
+class KeyRejected(DomainError, ValueError):
     """A public key that cannot be registered."""
+
+    status = 409
+    problem = "key-rejected"
 
 
 WITNESS_NAME = re.compile(r"\A[^\s+\x00-\x1f\x7f]{1,200}\Z")
@@ -194,8 +203,10 @@ def register_state_key(session: Session, iso3: str, public_key: bytes,
     return key
 
 
-class KeyNotFound(LookupError):
+class KeyNotFound(DomainError, LookupError):
     """No key with that id is registered for that state."""
+
+    status = 404
 
 
 def revoke_state_key(session: Session, iso3: str, kid: str) -> StateKey:

@@ -1,4 +1,7 @@
-"""HTTP handlers for the transparency log (SPEC §3). All public but cosigning."""
+"""HTTP handlers for the transparency log (SPEC §3), all public.
+
+Cosigning is a member state's act and lives with the states (``directory/api.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from reporting.accounts.auth import current_principal, requires
-from reporting.accounts.roles import ADMIN, STATE_ADMIN
-from reporting.bodies import json_body, load
 from reporting.db import request_session
-from reporting.directory.service import witness_keys
-from reporting.errors import ProblemError, ValidationProblem
-from reporting.extensions import current_ledger
-from reporting.ledger import merkle, schemas
-from reporting.ledger.log import LedgerUnavailable, StaleCosignature, tree_size
+from reporting.errors import ValidationProblem
+from reporting.ledger import schemas
+from reporting.ledger.log import tree_size
 from reporting.openapi import problems
+from reporting.unit_of_work import current_ledger, request_unit, transactional
 
 blp = Blueprint("log", __name__, url_prefix="/api/v1",
                 description="Public keys, signed tree heads, checkpoints, proofs and entries.")
@@ -27,15 +26,6 @@ blp = Blueprint("log", __name__, url_prefix="/api/v1",
 PUBLIC = {"security": []}
 # Entries and proofs for a fixed size never change; heads change with every append.
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def _ledger_call(operation: Any, *args: Any) -> Any:
-    try:
-        return operation(*args)
-    except merkle.ProofError as exc:
-        raise ValidationProblem({"query": [str(exc)]}, detail=str(exc)) from None
-    except LedgerUnavailable as exc:
-        raise ProblemError(503, str(exc), problem="ledger-unavailable") from None
 
 
 @blp.route("/keys")
@@ -52,12 +42,10 @@ class LogTreeHead(MethodView):
     @blp.doc(**PUBLIC)
     @blp.response(200, schemas.TreeHeadSchema)
     @problems(blp, 503)
+    @transactional
     def get(self) -> dict[str, Any]:
-        """The latest signed tree head."""
-        session = request_session()
-        head = _ledger_call(current_ledger().tree_head, session)
-        session.commit()
-        return json.loads(head.document)
+        """The latest signed tree head (signed once per size, then kept)."""
+        return json.loads(current_ledger().tree_head(request_unit().session).document)
 
 
 @blp.route("/log/checkpoint")
@@ -66,12 +54,12 @@ class LogCheckpoint(MethodView):
         "description": "C2SP tlog-checkpoint signed note with member-state cosignatures",
         "content": {"text/plain": {"schema": {"type": "string"}}}}})
     @problems(blp, 503)
+    @transactional
     def get(self) -> Response:
         """The latest checkpoint as a C2SP signed note, with collected cosignatures."""
-        session = request_session()
+        session = request_unit().session
         ledger = current_ledger()
-        head = _ledger_call(ledger.tree_head, session)
-        session.commit()
+        head = ledger.tree_head(session)
         lines = ledger.cosignatures(session, head.tree_size)
         note = head.checkpoint + "".join(line + "\n" for line in lines)
         return Response(note, mimetype="text/plain", headers={"Cache-Control": "no-cache"})
@@ -86,8 +74,7 @@ class InclusionProof(MethodView):
     @problems(blp, 422)
     def get(self, index: int, tree_size: int) -> dict[str, Any]:
         """The audit path of leaf ``index`` in the tree of ``tree_size`` (RFC 9162 §2.1.3)."""
-        leaf, path = _ledger_call(current_ledger().inclusion, request_session(), index,
-                                  tree_size)
+        leaf, path = current_ledger().inclusion(request_session(), index, tree_size)
         return {"index": index, "tree_size": tree_size, "leaf_hash": leaf.hex(),
                 "audit_path": [node.hex() for node in path]}
 
@@ -101,7 +88,7 @@ class ConsistencyProof(MethodView):
     @problems(blp, 422)
     def get(self, first: int, second: int) -> dict[str, Any]:
         """Proof that the tree of ``first`` is a prefix of that of ``second`` (§2.1.4)."""
-        proof = _ledger_call(current_ledger().consistency, request_session(), first, second)
+        proof = current_ledger().consistency(request_session(), first, second)
         return {"first": first, "second": second, "proof": [node.hex() for node in proof]}
 
 
@@ -126,33 +113,3 @@ class Entries(MethodView):
         return ({"tree_size": size, "entries": [
             {"index": leaf.index, "leaf_hash": bytes(leaf.leaf_hash).hex(),
              "entry": bytes(leaf.entry).decode()} for leaf in leaves]}, 200, headers)
-
-
-@blp.route("/log/cosignatures")
-class Cosignatures(MethodView):
-    @blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": schemas.CosignatureInSchema}}})
-    @blp.response(201, schemas.CosignatureOutSchema)
-    @problems(blp, 400, 401, 403, 404, 409, 413, 415, 422)
-    @requires(ADMIN, frozenset({STATE_ADMIN}))
-    def post(self) -> dict[str, Any]:
-        """A member state's C2SP cosignature on a checkpoint it verified."""
-        principal = current_principal()
-        data = load(schemas.CosignatureInSchema(), json_body())
-        session = request_session()
-        keys = witness_keys(session, principal.state or "")
-        try:
-            cosignature = current_ledger().add_cosignature(
-                session, data["tree_size"], data["cosignature"], keys)
-        except LookupError as exc:
-            raise ProblemError(404, str(exc)) from None
-        except StaleCosignature as exc:
-            raise ProblemError(409, str(exc), problem="cosignature-stale") from None
-        except ValueError as exc:
-            raise ValidationProblem({"cosignature": [str(exc)]},
-                                    problem="cosignature-invalid",
-                                    title="Cosignature does not verify") from None
-        session.commit()
-        return {"tree_size": cosignature.tree_size, "witness": cosignature.witness}
-
-

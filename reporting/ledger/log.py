@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reporting.db import utcnow
+from reporting.errors import DomainError
 from reporting.ledger import merkle
 from reporting.ledger.keys import Keyring, KeyUnavailable
 from reporting.ledger.models import (
@@ -34,8 +35,48 @@ from reporting.ledger.models import (
 from reporting.ledger.signing import SigningKey, jwk, sign_document
 
 
-class LedgerUnavailable(RuntimeError):
-    """No signing key is active, or its private half cannot be loaded."""
+class LedgerUnavailable(DomainError):
+    """No signing key is active, or its private half cannot be loaded: an operator's
+    problem (no key, no passphrase); nothing was stored, and a retry later may work."""
+
+    status = 503
+    problem = "ledger-unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Nothing can be signed right now: {detail}")
+
+
+class ProofRequestInvalid(DomainError):
+    """A proof or entry range the log cannot give (an index or size beyond the tree)."""
+
+    status = 422
+    problem = "validation-error"
+    title = "Invalid proof request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors={"query": [detail]})
+
+
+class CheckpointNotFound(DomainError):
+    status = 404
+
+
+class StaleCosignature(DomainError):
+    """A cosignature older than the one kept for the same witness and tree size."""
+
+    status = 409
+    problem = "cosignature-stale"
+
+
+class CosignatureInvalid(DomainError):
+    """A cosignature line that is malformed, or does not verify with the state's keys."""
+
+    status = 422
+    problem = "cosignature-invalid"
+    title = "Cosignature does not verify"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors={"cosignature": [detail]})
 
 
 def rfc3339(moment: datetime) -> str:
@@ -213,18 +254,22 @@ class Ledger:
         ``witness_keys``: the cosigning state's keys by the witness name each was
         registered under; the line must be signed by a key registered under its name.
         One line is kept per witness and size, the newest (C2SP witnesses only move
-        forward): an older one raises StaleCosignature. Raises ValueError saying what
-        does not match.
+        forward): an older one raises StaleCosignature. Raises CosignatureInvalid saying
+        what does not match, CheckpointNotFound for a size never published.
         """
         head = session.get(TreeHead, size)
         if head is None:
-            raise LookupError(f"no checkpoint of size {size} has been published")
-        name, timestamp = parse_cosignature(line)
-        keys = witness_keys.get(name)
-        if not keys:
-            raise ValueError(f"no key of this state is registered under the witness name {name}")
-        verify_cosignature(line, self.checkpoint_body(size, bytes.fromhex(head.root_hash)),
-                           list(keys))
+            raise CheckpointNotFound(f"no checkpoint of size {size} has been published")
+        try:
+            name, timestamp = parse_cosignature(line)
+            keys = witness_keys.get(name)
+            if not keys:
+                raise ValueError(
+                    f"no key of this state is registered under the witness name {name}")
+            verify_cosignature(line, self.checkpoint_body(size, bytes.fromhex(head.root_hash)),
+                               list(keys))
+        except ValueError as exc:
+            raise CosignatureInvalid(str(exc)) from None
         existing = session.get(Cosignature, (size, name))
         if existing is not None:
             if timestamp < parse_cosignature(existing.line)[1]:
@@ -249,12 +294,18 @@ class Ledger:
         """The leaf hash and audit path of ``index`` in the tree of ``size``."""
         self._check_size(session, size)
         read = node_reader(session)
-        path = merkle.inclusion_proof(index, size, read)
+        try:
+            path = merkle.inclusion_proof(index, size, read)
+        except merkle.ProofError as exc:
+            raise ProofRequestInvalid(str(exc)) from None
         return read([(0, index)])[(0, index)], path
 
     def consistency(self, session: Session, first: int, second: int) -> list[bytes]:
         self._check_size(session, second)
-        return merkle.consistency_proof(first, second, node_reader(session))
+        try:
+            return merkle.consistency_proof(first, second, node_reader(session))
+        except merkle.ProofError as exc:
+            raise ProofRequestInvalid(str(exc)) from None
 
     def root(self, session: Session, size: int) -> bytes:
         self._check_size(session, size)
@@ -268,7 +319,7 @@ class Ledger:
     @staticmethod
     def _check_size(session: Session, size: int) -> None:
         if size > tree_size(session):
-            raise merkle.ProofError(f"the log has fewer than {size} entries")
+            raise ProofRequestInvalid(f"the log has fewer than {size} entries")
 
 
 def note_key_id(name: str, signature_type: int, public_key: bytes) -> bytes:
@@ -288,10 +339,6 @@ def make_cosignature(name: str, body: str, private_key: Any, timestamp: int) -> 
     signature = private_key.sign(cosignature_message(body, timestamp))
     blob = note_key_id(name, 0x04, public) + struct.pack(">Q", timestamp) + signature
     return f"\u2014 {name} {base64.b64encode(blob).decode()}"
-
-
-class StaleCosignature(ValueError):
-    """A cosignature older than the one kept for the same witness and tree size."""
 
 
 def _split_cosignature(line: str) -> tuple[str, bytes]:

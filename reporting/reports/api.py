@@ -9,18 +9,15 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
-from sqlalchemy.orm import Session
 
 from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
-from reporting.accounts.service import Principal
 from reporting.bodies import json_body, load
-from reporting.db import end_reads, request_session
-from reporting.errors import ProblemError, ValidationProblem
-from reporting.extensions import current_intake, current_ledger
-from reporting.ledger.log import LedgerUnavailable
+from reporting.db import request_session
+from reporting.errors import ProblemError, ValidationProblem, document_of
 from reporting.openapi import problems
-from reporting.reports import batch, schemas, service
+from reporting.reports import intake, schemas, service
+from reporting.unit_of_work import request_unit, transactional
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Submit, amend, withdraw and read incident reports.")
@@ -90,24 +87,6 @@ def _report_id(report_id: uuid.UUID) -> str:
     return str(report_id)
 
 
-def _call(operation: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a service operation, translating its domain errors into problem documents."""
-    try:
-        return operation(*args, **kwargs)
-    except service.ReportNotFound:
-        raise ProblemError(404, "No such report.") from None
-    except service.NotAllowed as exc:
-        raise ProblemError(403, str(exc), problem="forbidden-role") from None
-    except service.IdempotencyConflict as exc:
-        raise ProblemError(409, str(exc), problem="idempotency-conflict") from None
-    except service.LifecycleConflict as exc:
-        raise ProblemError(409, str(exc), problem="lifecycle-conflict") from None
-    except LedgerUnavailable as exc:
-        # An operator problem (no key, no passphrase): nothing was stored; retry later.
-        raise ProblemError(503, f"Reports cannot be signed right now: {exc}",
-                           problem="ledger-unavailable") from None
-
-
 def _submitted(outcome: service.Outcome, created: int) -> tuple[dict, int]:
     body = {"id": outcome.report.id, "version": outcome.version.version,
             "status": outcome.report.status, "receipt": outcome.receipt}
@@ -122,51 +101,8 @@ def _resource(outcome: service.Outcome) -> dict[str, Any]:
             "content_sha256": version.content_sha256, "report": service.parse_body(version)}
 
 
-def _submit(session: Session, principal: Principal, data: dict[str, Any], *,
-            idempotency_key: str | None, fingerprint: str,
-            state_signature: service.StateSignature | None) -> service.Outcome:
-    submission = service.prepare_submission(
-        session, principal, data, idempotency_key=idempotency_key, fingerprint=fingerprint,
-        state_signature=state_signature)
-    # The request's transaction has only read so far. On SQLite it ends before the
-    # submission joins a group: it holds the database's write lock from BEGIN, and
-    # whichever request leads the group (this one or another) needs that lock to write.
-    end_reads(session)
-    return service.submit_prepared(session, principal, submission, current_intake().run)
-
-
-def _amend(session: Session, principal: Principal, report_id: str, data: dict[str, Any],
-           **options: Any) -> service.Outcome:
-    return service.amend_report(session, principal, report_id, data,
-                                ledger=current_ledger(), **options)
-
-
-def _write(operation: Any, *args: Any) -> tuple[dict, int]:
-    """The shared path of submit and amend: idempotency, validation, storage, commit."""
-    principal = current_principal()
-    document = json_body()
-    key = _idempotency_key()
-    # Only a key binds the request: without one, there is nothing to hash it for.
-    fingerprint = "" if key is None else service.request_fingerprint(
-        request.method, request.path, document)
-    session = request_session()
-    replay = _call(service.check_idempotency, session, principal, key, fingerprint)
-    if replay is not None:
-        return _submitted(replay, 201)
-    data = load(schemas.REPORT_SCHEMA, document)
-    signature = None
-    if (header := request.headers.get("State-Signature")) is not None:
-        try:
-            signature = service.check_state_signature(session, principal.state or "", header,
-                                                      document)
-        except service.StateSignatureInvalid as exc:
-            raise ValidationProblem({"State-Signature": [str(exc)]},
-                                    problem="state-signature-invalid",
-                                    title="State signature does not verify") from None
-    outcome = _call(operation, session, principal, *args, data,
-                    idempotency_key=key, fingerprint=fingerprint, state_signature=signature)
-    session.commit()
-    return _submitted(outcome, 201)
+def _signature_header() -> str | None:
+    return request.headers.get("State-Signature")
 
 
 @blp.route("")
@@ -178,8 +114,12 @@ class Reports(MethodView):
                       description="Replay of an earlier request with the same Idempotency-Key")
     @problems(blp, *WRITE_ERRORS)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
+    @transactional
     def post(self) -> tuple[dict, int]:
-        return _write(_submit)
+        outcome = intake.submit_report(
+            request_unit(), current_principal(), json_body(), path=request.path,
+            idempotency_key=_idempotency_key(), signature_header=_signature_header())
+        return _submitted(outcome, 201)
 
     @blp.arguments(schemas.ReportQuerySchema, location="query", as_kwargs=True,
                    unknown=RAISE)
@@ -191,12 +131,8 @@ class Reports(MethodView):
         """List the reports the caller may read, newest first."""
         start, end = schemas.period_range(period) if period else (None, None)
         page_filter = service.ReportFilter(period_start=start, period_end=end, **filters)
-        try:
-            items, next_cursor = service.list_reports(
-                request_session(), current_principal(), page_filter,
-                limit=limit, cursor=cursor)
-        except ValueError:
-            raise ValidationProblem({"cursor": ["Not a cursor this API issued."]}) from None
+        items, next_cursor = service.list_reports(
+            request_session(), current_principal(), page_filter, limit=limit, cursor=cursor)
         return {"items": [_resource(item) for item in items], "next_cursor": next_cursor}
 
 
@@ -210,11 +146,11 @@ class ReportBatch(MethodView):
                               "The valid reports are stored even when others are not.")
     @problems(blp, 400, 401, 403, 413, 415, 422, 503)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
+    @transactional
     def post(self) -> dict[str, Any]:
         """Submit many reports at once; each is checked and answered on its own."""
         # Set before the body is read: a batch may be larger than a single report.
         request.max_content_length = current_app.config["VRS_SETTINGS"].max_batch_bytes
-        principal = current_principal()
         if "State-Signature" in request.headers:
             raise ValidationProblem(
                 {"State-Signature": ["State signatures are for single submissions "
@@ -222,12 +158,22 @@ class ReportBatch(MethodView):
                 problem="state-signature-invalid", title="State signature not accepted here")
         key = _idempotency_key(BATCH_KEY_LENGTH)
         envelope = load(schemas.BATCH_ENVELOPE, json_body())
-        results = _call(batch.submit_batch, request_session(), principal,
-                        envelope["reports"], path=request.path, key=key,
-                        ledger=current_ledger(), store=current_intake().run)
+        answers = intake.submit_batch(request_unit(), current_principal(),
+                                      envelope["reports"], path=request.path, key=key)
+        results = [_batch_result(index, answer) for index, answer in enumerate(answers)]
         accepted = sum(1 for result in results if result["status"] in (200, 201))
         return {"accepted": accepted, "rejected": len(results) - accepted,
                 "results": results}
+
+
+def _batch_result(index: int, answer: service.Outcome | ProblemError) -> dict[str, Any]:
+    """A batch position's answer: its receipt, or its problem document."""
+    if isinstance(answer, ProblemError):
+        return {"index": index, "status": answer.status,
+                "problem": document_of(answer, instance=f"{request.path}#/reports/{index}")}
+    return {"index": index, "status": 200 if answer.replayed else 201,
+            "id": answer.report.id, "version": answer.version.version,
+            "report_status": answer.report.status, "receipt": answer.receipt}
 
 
 @blp.route("/<uuid:report_id>")
@@ -237,9 +183,8 @@ class ReportItem(MethodView):
     @requires(REPORTS_READ)
     def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """The newest version of a report."""
-        outcome = _call(service.get_report, request_session(), current_principal(),
-                        _report_id(report_id))
-        return _resource(outcome)
+        return _resource(service.get_report(request_session(), current_principal(),
+                                            _report_id(report_id)))
 
 
 @blp.route("/<uuid:report_id>/versions")
@@ -250,8 +195,8 @@ class ReportVersions(MethodView):
     def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Every version of a report, oldest first."""
         session = request_session()
-        report, versions = _call(service.list_versions, session, current_principal(),
-                                 _report_id(report_id))
+        report, versions = service.list_versions(session, current_principal(),
+                                                 _report_id(report_id))
         receipts = service.receipts_at(session, [v.log_index for v in versions])
         return {"id": report.id, "status": report.status, "versions": [
             {"version": v.version, "received_at": v.received_at,
@@ -266,8 +211,13 @@ class ReportVersions(MethodView):
                       description="Replay of an earlier request with the same Idempotency-Key")
     @problems(blp, *WRITE_ERRORS)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
+    @transactional
     def post(self, report_id: uuid.UUID) -> tuple[dict, int]:
-        return _write(_amend, _report_id(report_id))
+        outcome = intake.amend_report(
+            request_unit(), current_principal(), _report_id(report_id), json_body(),
+            path=request.path, idempotency_key=_idempotency_key(),
+            signature_header=_signature_header())
+        return _submitted(outcome, 201)
 
 
 
@@ -278,17 +228,14 @@ class ReportWithdrawal(MethodView):
     @blp.response(200, schemas.WithdrawnSchema)
     @problems(blp, *WRITE_ERRORS, 503)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
+    @transactional
     def post(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Withdraw a report; its versions stay readable and it no longer counts."""
         report = _report_id(report_id)
         reason = None
         if request.content_length or request.mimetype:
             reason = load(schemas.WithdrawSchema(), json_body()).get("reason")
-        session = request_session()
-        principal = current_principal()
-        receipt = _call(service.withdraw_report, session, principal, report, reason,
-                        ledger=current_ledger())
-        session.commit()
-        resource = _resource(_call(service.get_report, session, principal, report))
+        unit, principal = request_unit(), current_principal()
+        receipt = service.withdraw_report(unit, principal, report, reason)
+        resource = _resource(service.get_report(unit.session, principal, report))
         return {**resource, "receipt": receipt}
-

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     Double,
@@ -18,11 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reporting.db import Base, UTCDateTime, utcnow
+from reporting.db import Base, SequenceId, UTCDateTime, utcnow
 from reporting.reports.lifecycle import SUBMITTED
-
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
-SequenceId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Report(Base):

@@ -27,6 +27,7 @@ from reporting.reports.fields import (
     StrictNumber,
 )
 from reporting.reports.lifecycle import STATUSES
+from reporting.text import FullMatch
 
 
 class StrictSchema(Schema):
@@ -361,7 +362,8 @@ PERIOD_PATTERN = r"^(2[0-9]{3})(-(Q[1-4]|0[1-9]|1[0-2]))?$"
 
 class ReportQuerySchema(Schema):
     state = CountryCode(metadata={"description": "Reporting member state"})
-    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN), metadata={
+    period = fields.String(validate=FullMatch(PERIOD_PATTERN,
+                                              error="Use YYYY, YYYY-Qn or YYYY-MM."), metadata={
         "description": "Incident period: YYYY, YYYY-Qn or YYYY-MM (year 2000 or later)"})
     status = Code(STATUSES)
     origin = CountryCode(metadata={"description": "One of the origin countries"})

@@ -12,16 +12,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import func, select, update
 
 from reporting.accounts.service import authenticate
-from reporting.extensions import current_ledger
 from reporting.ledger import merkle
 from reporting.ledger.canonical import canonical_bytes
 from reporting.ledger.log import make_cosignature
 from reporting.ledger.models import LogLeaf, LogNode, LogState
 from reporting.ledger.signing import SigningKey, b64url, b64url_decode, verify_document
 from reporting.ledger.verify import MemoryTree
+from reporting.reports.intake import prepare_submission, store_submissions
 from reporting.reports.models import Report, ReportVersion
 from reporting.reports.schemas import REPORT_SCHEMA
-from reporting.reports.service import prepare_submission, store_submissions
+from reporting.unit_of_work import UnitOfWork, current_binding, current_ledger
 from tests.conftest import bearer
 from tests.factories import report
 from tests.ledger.test_merkle import RefTree
@@ -209,11 +209,11 @@ def test_a_group_of_submissions_is_logged_as_consecutive_appends(app, client, ma
     secret = make_token("IDN")
     for _ in range(5):
         submit(client, secret)
-    with app.app_context(), database.session() as session:
-        principal = authenticate(session, secret)
-        group = [prepare_submission(session, principal, REPORT_SCHEMA.load(report()))
+    with app.app_context(), UnitOfWork.begin(current_binding()) as unit:
+        principal = authenticate(unit.session, secret)
+        group = [prepare_submission(unit.session, principal, REPORT_SCHEMA.load(report()))
                  for _ in range(37)]
-        outcomes = store_submissions(session, group, ledger=current_ledger())
+        outcomes = store_submissions(unit, group)
     assert [o.receipt["log_index"] for o in outcomes] == list(range(5, 42))
     assert [o.report.id for o in outcomes] == [item.report["id"] for item in group]
     logged = entries(client)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from reporting.accounts.service import authenticate
-from reporting.extensions import current_intake
 from reporting.ledger.models import LogLeaf
-from reporting.reports import service
+from reporting.reports import intake
 from reporting.reports.models import Report
 from reporting.reports.schemas import REPORT_SCHEMA
+from reporting.unit_of_work import UnitOfWork, current_binding
 from tests.conftest import bearer
 from tests.factories import report
 
@@ -26,18 +26,18 @@ def test_a_retry_that_meets_its_own_stored_report_answers_with_it(app, client, d
     with app.app_context():
         with database.session() as session:
             principal = authenticate(session, secret)
-        session = database.sessions()
-        try:
-            submission = service.prepare_submission(session, principal,
-                                                    REPORT_SCHEMA.load(report()))
-            session.commit()
-            # The first attempt commits. Its client may never hear so (a connection lost
-            # during COMMIT); the group commit then stores the items again one by one.
-            first = current_intake().run(session, submission)
-            again = service.submit_prepared(session, principal, submission,
-                                            current_intake().run)
-        finally:
-            session.close()
+        binding = current_binding()
+        with UnitOfWork.begin(binding) as unit:
+            submission = intake.prepare_submission(unit.session, principal,
+                                                   REPORT_SCHEMA.load(report()))
+        # The first attempt commits. Its client may never hear so (a connection lost
+        # during COMMIT); the group commit then stores the items again one by one.
+        with UnitOfWork.begin(binding) as unit:
+            [first] = unit.write_grouped(intake.store_submissions, [submission])
+        with UnitOfWork.begin(binding) as unit:
+            [result] = unit.write_grouped(intake.store_submissions, [submission])
+            again = intake.settle(unit, principal.state, submission, result)
+        first = first.unwrap()
     assert (again.report.id, again.version.version) == (first.report.id, 1)
     assert again.receipt == first.receipt
     assert not again.replayed

@@ -1,4 +1,4 @@
-"""Tamper detection on the server's own database (`vrs audit-log`).
+"""Tamper detection on the server's own database (`vrs audit-log`): its integrity.
 
 Checks that each stored version still hashes to what its signed receipt says, that each
 log leaf still hashes its entry, that the stored subtree hashes agree with the leaves,
@@ -20,7 +20,7 @@ from reporting.ledger.verify import Findings, MemoryTree, body_hash
 from reporting.reports.models import ReportVersion
 
 
-def audit_log(session: Session, ledger: Ledger) -> Findings:
+def check_integrity(session: Session, ledger: Ledger) -> Findings:
     findings = Findings()
     keys = ledger.verifying_keys(session)
     tree = MemoryTree()

@@ -1,0 +1,384 @@
+"""Report bodies coming in: new reports, batches of them, and amendments.
+
+The one path every report body takes, whoever sends it (the API's single and batch
+routes, later the CLI and the import):
+
+    submit_report / submit_batch / amend_report
+      → the Idempotency-Key's earlier answer, if any           (_replay)
+      → schema, cross-field rules, personal-data guard         (bodies.load)
+      → the State-Signature, if any                            (service.check_state_signature)
+      → rows, canonical body, SHA-256; no lock taken yet       (_prepare)
+      → the group commit, which calls store_submissions        (UnitOfWork.write_grouped)
+      → the log: signed receipts at consecutive indexes        (Ledger.record_many)
+
+Nothing here knows HTTP: every refusal is a domain error carrying its problem type
+(``reporting.errors``); a batch answers each position with an ``Outcome`` or the error.
+
+A batch's ``Idempotency-Key`` makes every position retry-safe on its own: the report at
+position i is keyed ``"<key> <i>"``. Client keys are visible ASCII without spaces, so
+these never collide with the key of a single submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from reporting.accounts.service import Principal
+from reporting.bodies import load
+from reporting.db import utcnow
+from reporting.directory.service import get_member_state
+from reporting.errors import DatabaseUnavailable, ProblemError
+from reporting.group_commit import CommitUnclear, SlotResult
+from reporting.ledger.canonical import canonical_bytes, sha256_hex
+from reporting.reports import facts, lifecycle
+from reporting.reports.models import (
+    IdempotencyKey,
+    Report,
+    ReportEvent,
+    ReportVersion,
+    VersionFact,
+    VersionFigures,
+)
+from reporting.reports.schemas import REPORT_SCHEMA, normalise
+from reporting.reports.service import (
+    IdempotencyConflict,
+    Outcome,
+    StateSignature,
+    StorageConflict,
+    add_version,
+    check_state_signature,
+    check_writer,
+    filter_columns,
+    receipt_fields,
+    receipt_of,
+    version_row,
+)
+from reporting.unit_of_work import UnitOfWork
+
+# Bind parameters per IN list: below SQLite's historical limit of 999 variables.
+_KEYS_PER_QUERY = 500
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    """SHA-256 of the request as an idempotency key binds it.
+
+    Uses sorted-key JSON rather than RFC 8785 because the body is not yet validated and
+    may hold values JCS refuses (huge integers); this hash is never signed.
+    """
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
+
+
+def position_key(key: str, index: int) -> str:
+    """The Idempotency-Key of a batch's position ``index``."""
+    return f"{key} {index}"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated new report, ready to store: its rows and its receipt's fields.
+
+    Built while the request is handled (reads only); stored by ``store_submissions``,
+    alone or in one transaction with other requests' submissions.
+    """
+
+    report: dict[str, Any]
+    event: dict[str, Any]
+    version: dict[str, Any]  # without log_index, which the log hands out
+    receipt: dict[str, Any]  # without log_index and key_id
+    idempotency: dict[str, Any] | None
+    figures: dict[str, Any]  # what the summaries aggregate (reporting.reports.facts)
+    facts: list[dict[str, Any]]
+
+
+# ---- idempotency ------------------------------------------------------------------------
+
+
+def replay_of(session: Session, stored: IdempotencyKey | None,
+              fingerprint: str) -> Outcome | None:
+    """What an earlier request under the ``stored`` key answered (None: no such key)."""
+    if stored is None:
+        return None
+    if stored.request_sha256 != fingerprint:
+        raise IdempotencyConflict(
+            "This Idempotency-Key was already used with a different request.")
+    report = session.scalar(select(Report).where(Report.id == stored.report_id))
+    version = session.get(ReportVersion, (stored.report_id, stored.version))
+    assert report is not None  # noqa: S101 - guaranteed by the foreign keys
+    assert version is not None  # noqa: S101
+    return Outcome(report, version, replayed=True, receipt=receipt_of(session, version))
+
+
+def _replay(session: Session, state: str, key: str | None, fingerprint: str) -> Outcome | None:
+    if key is None:
+        return None
+    return replay_of(session, session.get(IdempotencyKey, (state, key)), fingerprint)
+
+
+def stored_keys(session: Session, state: str, keys: Sequence[str]) -> dict[str, IdempotencyKey]:
+    """Those of ``keys`` the state has used before, in one query per 500 keys.
+
+    For a batch, whose every position has a key: one lookup for the batch instead of
+    one for each of up to 1,000 positions.
+    """
+    found: dict[str, IdempotencyKey] = {}
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        found.update((row.key, row) for row in session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.state_iso3 == state,
+                                         IdempotencyKey.key.in_(chunk))))
+    return found
+
+
+def _fingerprint(key: str | None, path: str, document: Any) -> str:
+    # Only a key binds the request: without one, there is nothing to hash it for.
+    return "" if key is None else request_fingerprint("POST", path, document)
+
+
+# ---- new reports ------------------------------------------------------------------------
+
+
+def _prepare(session: Session, principal: Principal, state: str, data: dict[str, Any],
+             key: str | None, fingerprint: str,
+             state_signature: StateSignature | None) -> Submission:
+    """Everything about a new report that needs no lock: its id, rows and canonical body."""
+    if "sharing" not in data:
+        data = {**data, "sharing": get_member_state(session, state).default_sharing}
+    body = normalise(data)
+    now = utcnow()
+    report_id = str(uuid.uuid4())
+    status = lifecycle.next_status(None, lifecycle.SUBMIT)
+    canonical = canonical_bytes(body)
+    digest = sha256_hex(canonical)
+    return Submission(
+        report={"id": report_id, "state_iso3": state, "current_version": 1,
+                "status": status, "created_at": now, "updated_at": now,
+                **filter_columns(body)},
+        event={"report_id": report_id, "version": 1, "action": lifecycle.SUBMIT,
+               "status_after": status, "reason": None, "actor_token_id": principal.token_id,
+               "at": now, "log_index": None},
+        version=version_row(report_id, 1, canonical, digest, now, principal, state_signature),
+        receipt=receipt_fields(report_id, 1, state, now, digest, state_signature),
+        idempotency=None if key is None else {
+            "state_iso3": state, "key": key, "request_sha256": fingerprint,
+            "report_id": report_id, "version": 1, "created_at": now},
+        figures=facts.figures_row(report_id, 1, state, body["sharing"], body),
+        facts=facts.fact_rows(report_id, 1, body))
+
+
+def prepare_submission(session: Session, principal: Principal, data: dict[str, Any], *,
+                       idempotency_key: str | None = None, fingerprint: str = "",
+                       state_signature: StateSignature | None = None) -> Submission:
+    """A validated body's submission, as ``submit_report`` builds it (for tools and tests)."""
+    return _prepare(session, principal, check_writer(principal), data, idempotency_key,
+                    fingerprint, state_signature)
+
+
+# Built once: constructing a statement and computing its cache key cost about as much
+# as sending it, and these run for every submission.
+_INSERT_REPORTS = insert(Report.__table__)
+_INSERT_EVENTS = insert(ReportEvent.__table__)
+_INSERT_VERSIONS = insert(ReportVersion.__table__)
+_INSERT_KEYS = insert(IdempotencyKey.__table__)
+_INSERT_FIGURES = insert(VersionFigures.__table__)
+_INSERT_FACTS = insert(VersionFact.__table__)
+
+
+def store_submissions(unit: UnitOfWork, submissions: Sequence[Submission]) -> list[Outcome]:
+    """Write new reports with their versions, events and signed receipts, in order.
+
+    One multi-row statement per table, whatever the number of submissions, in the unit's
+    transaction. The report and event rows go first so that the log's lock, taken by
+    ``record_many``, is held for as few statements as possible.
+    """
+    # The session's connection, not session.execute: plain Core rows need none of the
+    # ORM's execution layer, which costs about a fifth of each statement.
+    connection = unit.session.connection()
+    connection.execute(_INSERT_REPORTS, [item.report for item in submissions])
+    connection.execute(_INSERT_EVENTS, [item.event for item in submissions])
+    recorded = unit.ledger.record_many(unit.session, [item.receipt for item in submissions])
+    versions = [{**item.version, "log_index": entry.index}
+                for item, entry in zip(submissions, recorded, strict=True)]
+    connection.execute(_INSERT_VERSIONS, versions)
+    connection.execute(_INSERT_FIGURES, [item.figures for item in submissions])
+    if rows := [row for item in submissions for row in item.facts]:
+        connection.execute(_INSERT_FACTS, rows)
+    if keys := [item.idempotency for item in submissions if item.idempotency]:
+        connection.execute(_INSERT_KEYS, keys)
+    return [Outcome(Report(**item.report), ReportVersion(**row), receipt=entry.receipt)
+            for item, row, entry in zip(submissions, versions, recorded, strict=True)]
+
+
+def _stored_before(session: Session, submission: Submission) -> Outcome | None:
+    """The submission as stored, when an earlier attempt at storing it did commit.
+
+    A COMMIT can fail on the client's side after the server committed (the connection
+    dropped while the answer was on its way); the group is then retried item by item,
+    or its callers look for themselves. A submission found stored is answered as stored,
+    with its receipt: an error would invite the client to send it twice.
+    """
+    report = session.scalar(select(Report).where(Report.id == submission.report["id"]))
+    if report is None:
+        return None
+    version = session.get(ReportVersion, (report.id, 1))
+    if version is None or version.content_sha256 != submission.version["content_sha256"]:
+        return None
+    return Outcome(report, version, receipt=receipt_of(session, version))
+
+
+def settle(unit: UnitOfWork, state: str, submission: Submission,
+            result: SlotResult[Outcome]) -> Outcome:
+    """The answer to one stored (or not stored) submission; raises a domain error."""
+    error = result.error
+    if error is None:
+        return result.unwrap()
+    session = unit.session
+    if isinstance(error, IntegrityError):
+        # A unique key failed with this item alone in its transaction: either this very
+        # submission is stored already, or a concurrent request took its Idempotency-Key
+        # first (answer as that one did, or 409).
+        session.rollback()
+        if (stored := _stored_before(session, submission)) is not None:
+            return stored
+        keyed = submission.idempotency
+        replay = None if keyed is None else _replay(session, state, keyed["key"],
+                                                    keyed["request_sha256"])
+        if replay is None:
+            raise StorageConflict()
+        return replay
+    if isinstance(error, CommitUnclear):
+        try:
+            session.rollback()
+            stored = _stored_before(session, submission)
+        except DBAPIError:
+            raise DatabaseUnavailable() from None
+        if stored is not None:
+            return stored
+        raise DatabaseUnavailable(
+            "The connection to the database failed while this report was being committed, "
+            "and it was not stored. Retry the request with the same Idempotency-Key.")
+    return result.unwrap()
+
+
+def _signature(session: Session, state: str, header: str | None,
+               document: Any) -> StateSignature | None:
+    return None if header is None else check_state_signature(session, state, header, document)
+
+
+def submit_report(unit: UnitOfWork, principal: Principal, document: Any, *, path: str,
+                  idempotency_key: str | None = None,
+                  signature_header: str | None = None) -> Outcome:
+    """Accept a new report: validate it, store it with its signed receipt, or refuse.
+
+    ``document`` is the JSON body as sent. Stored through the process's group commit:
+    the unit of work must hold no uncommitted writes.
+    """
+    state = check_writer(principal)
+    session = unit.session
+    fingerprint = _fingerprint(idempotency_key, path, document)
+    if (replay := _replay(session, state, idempotency_key, fingerprint)) is not None:
+        return replay
+    data = load(REPORT_SCHEMA, document)
+    signature = _signature(session, state, signature_header, document)
+    submission = _prepare(session, principal, state, data, idempotency_key, fingerprint,
+                          signature)
+    # Only reads so far. On SQLite the transaction ends before the submission joins a
+    # group: it holds the database's write lock from BEGIN, and whichever request leads
+    # the group (this one or another) needs that lock to write.
+    unit.end_reads()
+    [result] = unit.write_grouped(store_submissions, [submission])
+    return settle(unit, state, submission, result)
+
+
+def _check_item(session: Session, principal: Principal, state: str, path: str,
+                key: str | None, index: int, item: Any,
+                used: dict[str, IdempotencyKey]) -> Outcome | Submission:
+    own_key = None if key is None else position_key(key, index)
+    fingerprint = _fingerprint(own_key, path, item)
+    replay = replay_of(session, used.get(own_key) if own_key else None, fingerprint)
+    if replay is not None:
+        return replay
+    if not isinstance(item, dict):
+        raise ProblemError(422, "Each item of `reports` must be a report (a JSON object).",
+                           problem="validation-error", title="Invalid report data")
+    data = load(REPORT_SCHEMA, item)
+    return _prepare(session, principal, state, data, own_key, fingerprint, None)
+
+
+def submit_batch(unit: UnitOfWork, principal: Principal, items: list[Any], *, path: str,
+                 key: str | None = None) -> list[Outcome | ProblemError]:
+    """One answer per item, in order: its outcome, or the domain error that refused it.
+
+    Each item gets the checks of a single submission; the valid ones are stored through
+    the same group commit (in groups of its bounded size). Not all-or-nothing: an invalid
+    item is left out and the others are stored.
+    """
+    state = check_writer(principal)
+    session = unit.session
+    answers: dict[int, Outcome | ProblemError] = {}
+    pending: list[tuple[int, Submission]] = []
+    used = {} if key is None else stored_keys(
+        session, state, [position_key(key, index) for index in range(len(items))])
+    for index, item in enumerate(items):
+        try:
+            checked = _check_item(session, principal, state, path, key, index, item, used)
+        except ProblemError as exc:
+            answers[index] = exc
+            continue
+        if isinstance(checked, Submission):
+            pending.append((index, checked))
+        else:
+            answers[index] = checked
+    unit.end_reads()
+    results = unit.write_grouped(store_submissions, [s for _, s in pending])
+    for (index, submission), result in zip(pending, results, strict=True):
+        try:
+            answers[index] = settle(unit, state, submission, result)
+        except ProblemError as exc:
+            answers[index] = exc
+    return [answers[index] for index in range(len(items))]
+
+
+# ---- amendments ---------------------------------------------------------------------------
+
+
+def amend_report(unit: UnitOfWork, principal: Principal, report_id: str, document: Any, *,
+                 path: str, idempotency_key: str | None = None,
+                 signature_header: str | None = None) -> Outcome:
+    """Accept a body as the next version of the caller's own report.
+
+    A body without ``sharing`` keeps the report's current level.
+    """
+    state = check_writer(principal)
+    session = unit.session
+    fingerprint = _fingerprint(idempotency_key, path, document)
+    if (replay := _replay(session, state, idempotency_key, fingerprint)) is not None:
+        return replay
+    data = load(REPORT_SCHEMA, document)
+    signature = _signature(session, state, signature_header, document)
+    outcome = add_version(unit, principal, report_id, data, signature)
+    if idempotency_key is None:
+        return outcome
+    session.add(IdempotencyKey(state_iso3=state, key=idempotency_key,
+                               request_sha256=fingerprint, report_id=report_id,
+                               version=outcome.version.version))
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent request took the key first: this amendment is not stored, and
+        # the answer is that request's (or a 409).
+        unit.rollback()
+        replay = _replay(session, state, idempotency_key, fingerprint)
+        if replay is None:
+            raise StorageConflict() from None
+        return replay
+    return outcome

@@ -1,0 +1,194 @@
+"""The unit of work: the one place that commits.
+
+A unit of work owns one transaction. It lends its session to a service operation,
+commits when the operation returns, and only then runs the after-commit hooks the
+operation registered (handing outbox rows to the workers, say); a rollback drops them.
+Handlers, services and tasks never commit: the HTTP layer runs write handlers inside
+``transactional``, the CLI and the workers inside ``UnitOfWork.begin``.
+
+New reports are the exception to "one request, one transaction": concurrent
+submissions share one (``write_grouped``, see ``reporting.group_commit``), and each
+group is a unit of work of its own, committed by whichever request leads it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask, current_app, g
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from reporting.db import end_reads, request_session, utcnow
+from reporting.group_commit import GroupCommit, SlotResult
+from reporting.outbox import OutboxMessage
+
+if TYPE_CHECKING:  # the ledger sits above the floor; the unit of work only carries it
+    from reporting.ledger.log import Ledger
+
+T = TypeVar("T")
+R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[], None]
+# Hands the ids of committed outbox rows to whoever delivers them (the workers' queue).
+Dispatch = Callable[[list[int]], None]
+
+_INSERT_OUTBOX = insert(OutboxMessage.__table__).returning(OutboxMessage.id)
+
+
+@dataclass
+class Binding:
+    """What units of work need, bound once per application or worker process."""
+
+    sessions: sessionmaker[Session]
+    ledger: Ledger
+    dispatch: Dispatch | None = None
+    group_options: dict[str, Any] = field(default_factory=dict)
+    _groups: dict[Callable[..., Any], GroupCommit[Any, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def group_commit(self, write: Callable[[UnitOfWork, Sequence[T]], list[R]]
+                     ) -> GroupCommit[T, R]:
+        """The process's one group commit for ``write``; each group is a unit of work."""
+        with self._lock:
+            group = self._groups.get(write)
+            if group is None:
+                group = GroupCommit(write, lambda session: UnitOfWork.begin(self, session),
+                                    **self.group_options)
+                self._groups[write] = group
+            return group
+
+
+class UnitOfWork:
+    """One transaction, the session it runs in, and what to do once it commits."""
+
+    def __init__(self, binding: Binding, session: Session) -> None:
+        self.binding = binding
+        self.session = session
+        self._hooks: list[Hook] = []
+        self._outbox: list[int] = []
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.binding.ledger
+
+    @classmethod
+    @contextmanager
+    def begin(cls, binding: Binding, session: Session | None = None) -> Iterator[UnitOfWork]:
+        """Run the block in a transaction: commit and run hooks, or roll back and drop them.
+
+        With ``session``, the transaction runs in it and the session stays open;
+        without, a session is opened and closed around the block.
+        """
+        own = session is None
+        unit = cls(binding, session if session is not None else binding.sessions())
+        try:
+            yield unit
+            unit.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+        finally:
+            if own:
+                unit.session.close()
+
+    def commit(self) -> None:
+        """Commit, then run the hooks; a failing hook is logged, the commit stands."""
+        self.session.commit()
+        hooks, self._hooks = self._hooks, []
+        if self._outbox and self.binding.dispatch is not None:
+            ids, dispatch = self._outbox, self.binding.dispatch
+            hooks.append(lambda: dispatch(ids))
+        self._outbox = []
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:
+                # The data is committed; what the hook did not do, the outbox sweep does.
+                log.exception("after-commit hook failed")
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._hooks, self._outbox = [], []
+
+    def after_commit(self, hook: Hook) -> None:
+        """Run ``hook`` once this transaction has committed; never if it rolls back."""
+        self._hooks.append(hook)
+
+    def add_outbox(self, topic: str, payload: dict[str, Any]) -> None:
+        """Record follow-up work in this transaction; it is dispatched after commit.
+
+        The row commits or vanishes with the change that caused it, so a broker outage
+        (or a crash between commit and dispatch) loses nothing: undelivered rows wait
+        for the periodic sweep.
+        """
+        row = self.session.connection().execute(_INSERT_OUTBOX, {
+            "topic": topic, "payload": json.dumps(payload, sort_keys=True),
+            "created_at": utcnow(), "attempts": 0}).scalar_one()
+        self._outbox.append(row)
+
+    def end_reads(self) -> None:
+        """End a read-only transaction before a group writes (see ``db.end_reads``)."""
+        end_reads(self.session)
+
+    def write_grouped(self, write: Callable[[UnitOfWork, Sequence[T]], list[R]],
+                      items: Sequence[T]) -> list[SlotResult[R]]:
+        """Write ``items`` with concurrent callers' items, a group commit per process.
+
+        This unit of work must hold no uncommitted writes: when this caller leads, the
+        group is written and committed in its session.
+        """
+        return self.binding.group_commit(write).run_many(self.session, items)
+
+
+# ---- the HTTP side --------------------------------------------------------------------
+
+
+def init_app(app: Flask, binding: Binding) -> None:
+    app.extensions["vrs_binding"] = binding
+
+
+def current_binding() -> Binding:
+    return current_app.extensions["vrs_binding"]
+
+
+def current_ledger() -> Ledger:
+    return current_binding().ledger
+
+
+def request_unit() -> UnitOfWork:
+    """The unit of work of the current write request (see ``transactional``)."""
+    return g.vrs_unit
+
+
+def transactional(view: F) -> F:
+    """Run a write handler in the request's unit of work; it commits when the view returns.
+
+    The request's session (``db.request_session``) is the unit's session, so reads made
+    before the view (authentication) share it.
+    """
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        unit = UnitOfWork(current_binding(), request_session())
+        g.vrs_unit = unit
+        try:
+            result = view(*args, **kwargs)
+            unit.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+        finally:
+            g.pop("vrs_unit", None)
+        return result
+
+    return wrapper  # type: ignore[return-value]
