@@ -71,3 +71,19 @@ def report(**changes: Any) -> dict[str, Any]:
 
 
 DELETE = object()
+
+
+def submit(client, secret: str, body: dict[str, Any] | None = None, **headers: str):
+    """POST a report (the valid one unless ``body``) with a bearer token; the response."""
+    from tests.conftest import bearer
+
+    return client.post("/api/v1/reports", json=report() if body is None else body,
+                       headers={**bearer(secret), **headers})
+
+
+def submit_ok(client, secret: str, body: dict[str, Any] | None = None,
+              **headers: str) -> dict[str, Any]:
+    """As ``submit``, for a report that must be stored: its 201 answer's JSON."""
+    response = submit(client, secret, body, **headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()

@@ -10,11 +10,7 @@ from sqlalchemy import select
 from reporting.accounts.models import ApiToken
 from reporting.accounts.service import create_user, hash_token, revoke_token
 from tests.conftest import bearer
-from tests.factories import report
-
-
-def submit(client, secret):
-    return client.post("/api/v1/reports", json=report(), headers=bearer(secret))
+from tests.factories import report, submit
 
 
 def test_missing_token_is_401_with_bearer_challenge(client, database):

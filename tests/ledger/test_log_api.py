@@ -23,19 +23,12 @@ from reporting.reports.models import Report, ReportVersion
 from reporting.reports.schemas import REPORT_SCHEMA
 from reporting.unit_of_work import UnitOfWork, current_binding, current_ledger
 from tests.conftest import bearer
-from tests.factories import report
+from tests.factories import report, submit_ok
 from tests.ledger.test_merkle import RefTree
 
 
 def jwks_keys(client) -> dict[str, bytes]:
     return {k["kid"]: b64url_decode(k["x"]) for k in client.get("/api/v1/keys").get_json()["keys"]}
-
-
-def submit(client, secret, body=None, **headers):
-    response = client.post("/api/v1/reports", json=body or report(),
-                           headers={**bearer(secret), **headers})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def entries(client) -> list[dict]:
@@ -44,8 +37,8 @@ def entries(client) -> list[dict]:
 
 def test_receipt_is_signed_logged_and_served_identically(client, make_token):
     secret = make_token("IDN")
-    first = submit(client, secret)["receipt"]
-    second = submit(client, secret)["receipt"]
+    first = submit_ok(client, secret)["receipt"]
+    second = submit_ok(client, secret)["receipt"]
     keys = jwks_keys(client)
     assert verify_document(first, keys)
     assert verify_document(second, keys)
@@ -61,7 +54,7 @@ def test_receipt_is_signed_logged_and_served_identically(client, make_token):
 
 def test_withdrawal_is_logged_with_an_event_receipt(client, make_token):
     secret = make_token("IDN")
-    created = submit(client, secret)
+    created = submit_ok(client, secret)
     withdrawn = client.post(f"/api/v1/reports/{created['id']}/withdraw",
                             headers=bearer(secret)).get_json()
     receipt = withdrawn["receipt"]
@@ -74,7 +67,7 @@ def test_withdrawal_is_logged_with_an_event_receipt(client, make_token):
 def test_tree_head_and_checkpoint_commit_to_the_rebuilt_root(client, make_token):
     secret = make_token("IDN")
     for _ in range(5):
-        submit(client, secret)
+        submit_ok(client, secret)
     keys = jwks_keys(client)
     head = client.get("/api/v1/log/tree-head").get_json()
     assert head["tree_size"] == 5
@@ -98,7 +91,7 @@ def test_tree_head_and_checkpoint_commit_to_the_rebuilt_root(client, make_token)
 def test_served_proofs_verify_for_every_entry(client, make_token):
     secret = make_token("IDN")
     for _ in range(7):
-        submit(client, secret)
+        submit_ok(client, secret)
     head = client.get("/api/v1/log/tree-head").get_json()
     root = bytes.fromhex(head["root_hash"])
     for entry in entries(client):
@@ -128,20 +121,20 @@ def rebuilt_root(client, size: int) -> bytes:
 def test_impossible_inclusion_queries_are_422(client, make_token, query):
     secret = make_token("IDN")
     for _ in range(5):
-        submit(client, secret)
+        submit_ok(client, secret)
     response = client.get(f"/api/v1/log/proof/inclusion?{query}")
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
 
 
 def test_impossible_consistency_queries_are_422(client, make_token):
-    submit(client, make_token("IDN"))
+    submit_ok(client, make_token("IDN"))
     for query in ("first=2&second=1", "first=0&second=1", "first=1&second=50"):
         assert client.get(f"/api/v1/log/proof/consistency?{query}").status_code == 422
 
 
 def test_log_endpoints_are_public_and_never_serve_private_keys(client, make_token):
-    submit(client, make_token("IDN"))
+    submit_ok(client, make_token("IDN"))
     for path in ("/api/v1/keys", "/api/v1/log/tree-head", "/api/v1/log/checkpoint",
                  "/api/v1/log/entries", "/api/v1/log/proof/inclusion?index=0&tree_size=1"):
         response = client.get(path)
@@ -153,14 +146,14 @@ def test_rotation_signs_with_the_new_key_and_keeps_old_receipts_verifiable(app, 
                                                                             make_token,
                                                                             database):
     secret = make_token("IDN")
-    old = submit(client, secret)["receipt"]
+    old = submit_ok(client, secret)["receipt"]
     new_key = SigningKey.generate()
     with app.app_context():
         ledger = current_ledger()
         ledger.keyring.remember(new_key)
         with database.session() as session:
             ledger.activate(session, new_key)
-    new = submit(client, secret)["receipt"]
+    new = submit_ok(client, secret)["receipt"]
     keys = jwks_keys(client)
     assert new["key_id"] == new_key.kid != old["key_id"]
     assert set(keys) >= {old["key_id"], new["key_id"]}
@@ -208,7 +201,7 @@ def test_a_group_of_submissions_is_logged_as_consecutive_appends(app, client, ma
     # as well as the nodes its own earlier appends complete.
     secret = make_token("IDN")
     for _ in range(5):
-        submit(client, secret)
+        submit_ok(client, secret)
     with app.app_context(), UnitOfWork.begin(current_binding()) as unit:
         principal = authenticate(unit.session, secret)
         group = [prepare_submission(unit.session, principal, REPORT_SCHEMA.load(report()))
@@ -253,7 +246,7 @@ def test_state_signed_report_is_verified_kept_and_recorded(client, make_token):
     kid = register(client, admin, "IDN", private).get_json()["kid"]
     body = report()
     signature = b64url(private.sign(canonical_bytes(body)))
-    created = submit(client, admin, body, **{"State-Signature": f"{kid}:{signature}"})
+    created = submit_ok(client, admin, body, **{"State-Signature": f"{kid}:{signature}"})
     assert created["receipt"]["state_key_id"] == kid
     versions = client.get(f"/api/v1/reports/{created['id']}/versions",
                           headers=bearer(admin)).get_json()["versions"]
@@ -292,7 +285,7 @@ def test_member_state_cosigns_a_checkpoint_and_it_is_served(client, make_token):
     admin = make_token("IDN", "state_admin")
     witness = Ed25519PrivateKey.generate()
     register(client, admin, "IDN", witness, "idn.example/witness")
-    submit(client, admin)
+    submit_ok(client, admin)
     note = client.get("/api/v1/log/checkpoint").get_data(as_text=True)
     body = note.split("\n\n")[0] + "\n"
     size = int(body.split("\n")[1])
@@ -308,7 +301,7 @@ def test_cosignature_over_another_checkpoint_or_key_is_rejected(client, make_tok
     admin = make_token("IDN", "state_admin")
     witness, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     register(client, admin, "IDN", witness)
-    submit(client, admin)
+    submit_ok(client, admin)
     body = client.get("/api/v1/log/checkpoint").get_data(as_text=True).split("\n\n")[0] + "\n"
     forged_body = body.replace("\n1\n", "\n2\n")
     for line in (make_cosignature("w", forged_body, witness, 1_790_000_000),
@@ -336,7 +329,7 @@ def test_a_state_cannot_cosign_under_another_states_witness_name(client, make_to
     idn, mys = make_token("IDN", "state_admin"), make_token("MYS", "state_admin")
     idn_witness, mys_witness = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     assert register(client, idn, "IDN", idn_witness, "idn.example/witness").status_code == 201
-    submit(client, idn)
+    submit_ok(client, idn)
     response, genuine = cosign(client, idn, "idn.example/witness", idn_witness)
     assert response.status_code == 201
 
@@ -360,7 +353,7 @@ def test_a_witness_cosignature_is_replaced_only_by_a_newer_one(client, make_toke
     admin = make_token("IDN", "state_admin")
     witness = Ed25519PrivateKey.generate()
     register(client, admin, "IDN", witness, "idn.example/witness")
-    submit(client, admin)
+    submit_ok(client, admin)
     first, line = cosign(client, admin, "idn.example/witness", witness, 1_790_000_000)
     assert first.status_code == 201
     older, older_line = cosign(client, admin, "idn.example/witness", witness, 1_789_999_999)
@@ -385,7 +378,7 @@ def test_a_revoked_state_key_no_longer_signs_reports_or_checkpoints(client, make
     kid = register(client, admin, "IDN", private, "idn.example/witness").get_json()["kid"]
     body = report()
     header = {"State-Signature": f"{kid}:{b64url(private.sign(canonical_bytes(body)))}"}
-    signed_before = submit(client, admin, body, **header)
+    signed_before = submit_ok(client, admin, body, **header)
 
     path = f"/api/v1/states/IDN/keys/{kid}"
     assert client.delete(path, headers=bearer(other)).status_code == 403
@@ -395,7 +388,7 @@ def test_a_revoked_state_key_no_longer_signs_reports_or_checkpoints(client, make
     # Refused revocations change nothing: the key still signs.
     still = report(narrative="Signed after the refused revocations.")
     still_header = {"State-Signature": f"{kid}:{b64url(private.sign(canonical_bytes(still)))}"}
-    assert submit(client, admin, still, **still_header)["receipt"]["state_key_id"] == kid
+    assert submit_ok(client, admin, still, **still_header)["receipt"]["state_key_id"] == kid
     revoked = client.delete(path, headers=bearer(admin))
     assert revoked.status_code == 200, revoked.get_json()
     assert revoked.get_json()["kid"] == kid
@@ -458,7 +451,7 @@ def test_concurrent_amendments_of_one_report_each_get_their_own_version(app, mak
                                                                          database):
     secret = make_token("IDN")
     with app.test_client() as client:
-        report_id = submit(client, secret)["id"]
+        report_id = submit_ok(client, secret)["id"]
 
     def amend(n: int) -> int:
         with app.test_client() as client:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
 from reporting.reports.models import Report, ReportVersion
 from tests.conftest import bearer
-from tests.factories import report
+from tests.factories import report, submit
 
 PROBLEM = "application/problem+json"
 
@@ -17,11 +17,6 @@ PROBLEM = "application/problem+json"
 def count_rows(database, model) -> int:
     with database.session() as session:
         return session.scalar(select(func.count()).select_from(model))
-
-
-def submit(client, secret, body=None, **headers):
-    return client.post("/api/v1/reports", json=report() if body is None else body,
-                       headers={**bearer(secret), **headers})
 
 
 # ---- submission -------------------------------------------------------------------------
