@@ -22,7 +22,8 @@ def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"duplicate key {key!r}")
+            # Not quoted: a key may be personal data ({"ahmad.rahimi@…": 1}).
+            raise ValueError("an object has the same key twice")
         result[key] = value
     return result
 
@@ -63,6 +64,33 @@ def json_body() -> Any:
     return parse_json(request.get_data(cache=True))
 
 
+UNKNOWN_FIELD = "Unknown field."
+
+
+def redact_unknown_keys(messages: Any, document: Any) -> Any:
+    """Marshmallow's errors with every unknown key replaced by its position.
+
+    An unknown key is client text and can be the very personal data the guard keeps
+    out (``{"ahmad.rahimi@example.org": 1}``): it must not come back as a field path.
+    Known field names come from the schema, so they stay; an unknown one becomes
+    ``<unknown field N>``, N counting the object's keys from 1.
+    """
+    if isinstance(messages, dict) and isinstance(document, dict):
+        keys = list(document)
+        redacted: dict[Any, Any] = {}
+        for key, value in messages.items():
+            if value == [UNKNOWN_FIELD] and key in document:
+                redacted[f"<unknown field {keys.index(key) + 1}>"] = value
+            else:
+                redacted[key] = redact_unknown_keys(value, document.get(key))
+        return redacted
+    if isinstance(messages, dict) and isinstance(document, list):
+        return {index: redact_unknown_keys(value, document[index])
+                if isinstance(index, int) and 0 <= index < len(document) else value
+                for index, value in messages.items()}
+    return messages
+
+
 def load(schema: Schema, document: Any) -> dict[str, Any]:
     """A document validated by ``schema``, or a 422 problem keyed by field path."""
     if not isinstance(document, dict):
@@ -70,7 +98,7 @@ def load(schema: Schema, document: Any) -> dict[str, Any]:
     try:
         return schema.load(document)
     except ValidationError as exc:
-        errors = flatten_errors(exc.messages)
+        errors = flatten_errors(redact_unknown_keys(exc.messages, document))
         personal = all(m.startswith("personal data found:")
                        for messages in errors.values() for m in messages)
         if personal:

@@ -102,4 +102,19 @@ class Settings:
         return cls(**values)  # type: ignore[arg-type]
 
     def ensure_data_dir(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory, readable by this user only, and so is the SQLite file.
+
+        The directory holds every report, hash and key file: 0700, tightened if an older
+        version made it 0755. The database file is created 0600 before SQLite opens it;
+        SQLite gives its -wal and -shm files the same permissions.
+        """
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        if self.is_sqlite:
+            database = Path(self.database_url.removeprefix("sqlite:///"))
+            if self.database_url.startswith("sqlite:///") and database.name:
+                database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+                for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+                    if path.exists():
+                        path.chmod(0o600)

@@ -25,6 +25,11 @@ class _Gunicorn(BaseApplication):
         return create_app(self._settings)
 
 
+# The path without its query string (%(U)s, not %(r)s) and no referrer: a query string is
+# client text (a filter value, a mistaken token) that a log must not keep.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
 def run_gunicorn(settings: Settings, *, host: str, port: int, workers: int,
                  threads: int = 1) -> None:
     # gthread workers let submissions that arrive together share one log append and one
@@ -32,4 +37,8 @@ def run_gunicorn(settings: Settings, *, host: str, port: int, workers: int,
     worker_class = "gthread" if threads > 1 else "sync"
     _Gunicorn(settings, {"bind": f"{host}:{port}", "workers": workers,
                          "worker_class": worker_class, "threads": threads,
-                         "accesslog": "-", "timeout": 60}).run()
+                         "accesslog": "-", "access_log_format": ACCESS_LOG_FORMAT,
+                         "timeout": 60,
+                         # One control socket per user (~/.gunicorn) would be fought over
+                         # by two `vrs serve` on one machine; nothing here uses it.
+                         "control_socket_disable": True}).run()

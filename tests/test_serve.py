@@ -120,3 +120,18 @@ def test_concurrent_submissions_through_vrs_serve_make_one_verifiable_log(server
                              f"/api/v1/log/proof/inclusion?index={index}"
                              f"&tree_size={SUBMISSIONS}")
         assert proof["audit_path"] == [h.hex() for h in reference.path(index, 0, SUBMISSIONS)]
+
+
+def test_the_access_log_keeps_paths_but_not_query_strings(server, make_token, tmp_path):
+    token = make_token("IDN")
+    status, _ = call(server, "GET", "/api/v1/reports?period=2024&state=IDN&limit=7", token=token)
+    assert status == 200
+    log = tmp_path / "serve.log"
+    deadline = time.monotonic() + 10
+    while b"GET /api/v1/reports " not in log.read_bytes():
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    text = log.read_text()
+    assert "period=2024" not in text
+    assert "limit=7" not in text
+    assert token not in text

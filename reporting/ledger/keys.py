@@ -61,7 +61,9 @@ class Keyring:
             return self._cache[kid]
         path = self.key_dir / f"{kid}.pem"
         if not path.exists():
-            raise KeyUnavailable(f"no private key {kid} in {self.key_dir} or the environment")
+            # No path in the message: it may reach an API client in a 503.
+            raise KeyUnavailable(f"no private key {kid} in the key directory or the "
+                                 "environment")
         if self._passphrase is None:
             raise KeyUnavailable("VRS_KEY_PASSPHRASE is not set; the key file is encrypted")
         try:
@@ -84,7 +86,7 @@ class Keyring:
         pem = key.private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(self._passphrase))
-        self.key_dir.mkdir(parents=True, exist_ok=True)
+        self.key_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.key_dir / f"{key.kid}.pem"
         # Owner-only from the first byte: the file is encrypted, but need not be readable.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -352,7 +352,8 @@ def check_state_signature(session: Session, state: str, header: str,
     kid, _, signature = header.strip().partition(":")
     key = session.get(StateKey, kid) if kid and len(kid) <= 16 else None
     if key is None or key.state_iso3 != state or key.revoked_at is not None:
-        raise StateSignatureInvalid(f"{kid!r} is not a registered key of {state}")
+        # The key id is not quoted: a header is client text, echoed nowhere.
+        raise StateSignatureInvalid(f"the key id is not a registered, unrevoked key of {state}")
     try:
         Ed25519PublicKey.from_public_bytes(bytes(key.public_key)).verify(
             b64url_decode(signature), canonical_bytes(document))
