@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.ledger.api import blp as log_blp
     from reporting.openapi import SETTINGS, Api
     from reporting.reports.api import blp as reports_blp
+    from reporting.reports.api import log_blp as log_entries_blp
     from reporting.wiring import build_binding
     from workers import init_celery
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_celery(app)
 
     api = Api(app)
-    for blueprint in (reports_blp, directory_blp, auth_blp, log_blp):
+    for blueprint in (reports_blp, directory_blp, auth_blp, log_blp, log_entries_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
     app.after_request(secure_headers)

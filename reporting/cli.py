@@ -333,18 +333,25 @@ def _report(findings, *, as_json: bool) -> None:  # noqa: ANN001 - ledger.verify
               help="Save the verified tree head here, for a later --since.")
 @click.option("--export", type=click.Path(dir_okay=False, path_type=Path),
               help="Write what was fetched as a bundle, to verify again offline.")
+@click.option("--token", envvar="VRS_TOKEN",
+              help="Bearer token (VRS_TOKEN): the receipts of the reports it may read are "
+                   "checked too. Without one, the tree is rebuilt from leaf hashes only.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def verify(server: str | None, bundle: Path | None, since: Path | None,
            report_ids: tuple[str, ...], save: Path | None, export: Path | None,
-           as_json: bool) -> None:
-    """Rebuild the log and check every signature, the root, consistency and inclusion."""
+           token: str | None, as_json: bool) -> None:
+    """Rebuild the log and check every signature, the root, consistency and inclusion.
+
+    Anyone can check the tree from its leaf hashes against the signed tree head; a
+    member's token adds the receipts of the reports it may read, each checked.
+    """
     from reporting.ledger.client import run_verification
 
     if bool(server) == bool(bundle):
         _fail("give either --server or --bundle")
     findings = run_verification(server=server, bundle=bundle, since=since,
                                 report_ids=report_ids, save=save, export=export,
-                                progress=not as_json)
+                                progress=not as_json, token=token)
     _report(findings, as_json=as_json)
 
 

@@ -114,7 +114,10 @@ class Settings:
             database = Path(self.database_url.removeprefix("sqlite:///"))
             if self.database_url.startswith("sqlite:///") and database.name:
                 database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
+                if not database.exists():
+                    # Never open an existing database file here: closing any descriptor
+                    # of it drops the POSIX locks this process's SQLite connections hold.
+                    os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
                 for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
                     if path.exists():
                         path.chmod(0o600)

@@ -44,10 +44,20 @@ def current_principal() -> Principal:
     return principal
 
 
+def optional_principal() -> Principal | None:
+    """The principal of the bearer token if one was sent (a bad one is a 401), else None.
+
+    For public routes that show a caller with a token more than an anonymous one.
+    """
+    if "Authorization" not in request.headers:
+        return None
+    return current_principal()
+
+
 # Blueprints whose routes need no token: the OpenAPI document and docs page, login, and
 # the transparency log (SPEC §3 marks keys, heads, checkpoints, proofs, entries public).
 # The log's routes are public but cosigning, which authenticates through @requires.
-PUBLIC_BLUEPRINTS = frozenset({"api-docs", "auth", "log"})
+PUBLIC_BLUEPRINTS = frozenset({"api-docs", "auth", "log", "log-entries"})
 
 
 def authenticate_request() -> None:

@@ -1,6 +1,8 @@
 """HTTP handlers for the transparency log (SPEC §3), all public.
 
-Cosigning is a member state's act and lives with the states (``directory/api.py``).
+Cosigning is a member state's act and lives with the states (``directory/api.py``); the
+entries, whose receipts only some callers may read, are served with the reports
+(``reports/api.py``, ``log_blp``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from reporting.db import request_session
-from reporting.errors import ValidationProblem
 from reporting.ledger import schemas
-from reporting.ledger.log import tree_size
 from reporting.openapi import problems
 from reporting.unit_of_work import current_ledger, request_unit, transactional
 
@@ -24,8 +24,6 @@ blp = Blueprint("log", __name__, url_prefix="/api/v1",
                 description="Public keys, signed tree heads, checkpoints, proofs and entries.")
 
 PUBLIC = {"security": []}
-# Entries and proofs for a fixed size never change; heads change with every append.
-IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @blp.route("/keys")
@@ -90,26 +88,3 @@ class ConsistencyProof(MethodView):
         """Proof that the tree of ``first`` is a prefix of that of ``second`` (§2.1.4)."""
         proof = current_ledger().consistency(request_session(), first, second)
         return {"first": first, "second": second, "proof": [node.hex() for node in proof]}
-
-
-@blp.route("/log/entries")
-class Entries(MethodView):
-    @blp.doc(**PUBLIC)
-    @blp.arguments(schemas.EntriesQuerySchema, location="query", as_kwargs=True,
-                   unknown=RAISE)
-    @blp.response(200, schemas.EntriesSchema)
-    @problems(blp, 422)
-    def get(self, start: int, end: int | None = None) -> tuple[dict[str, Any], int, dict]:
-        """Signed receipts in index order, so anyone can rebuild the tree."""
-        session = request_session()
-        size = tree_size(session)
-        end = min(end if end is not None else start + schemas.MAX_ENTRIES, size,
-                  start + schemas.MAX_ENTRIES)
-        if end < start:
-            raise ValidationProblem({"end": ["end must not be before start."]})
-        leaves = current_ledger().entries(session, start, end)
-        complete = end - start == schemas.MAX_ENTRIES
-        headers = {"Cache-Control": IMMUTABLE if complete else "no-cache"}
-        return ({"tree_size": size, "entries": [
-            {"index": leaf.index, "leaf_hash": bytes(leaf.leaf_hash).hex(),
-             "entry": bytes(leaf.entry).decode()} for leaf in leaves]}, 200, headers)

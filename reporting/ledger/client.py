@@ -25,14 +25,18 @@ PAGE = 1000
 
 
 class Fetcher:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, token: str | None = None) -> None:
         self.base = base.rstrip("/") + "/api/v1"
+        self.token = token
 
     def get(self, path: str, **query: Any) -> Any:
         url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
         if not url.startswith(("http://", "https://")):
             raise click.UsageError("--server must be an http(s) URL")
-        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - checked
+        # With a token the server adds the receipts this caller may read to the entries.
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - checked
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return json.loads(response.read())
 
     def entries(self, size: int, progress: bool) -> Iterator[dict[str, Any]]:
@@ -49,9 +53,9 @@ class Fetcher:
 
 def run_verification(*, server: str | None, bundle: Path | None, since: Path | None,
                      report_ids: tuple[str, ...], save: Path | None, export: Path | None,
-                     progress: bool) -> Findings:
+                     progress: bool, token: str | None = None) -> Findings:
     findings = Findings()
-    fetcher = Fetcher(server) if server else None
+    fetcher = Fetcher(server, token) if server else None
     try:
         if fetcher:
             jwks = fetcher.get("/keys")

@@ -70,9 +70,11 @@ class EntriesQuerySchema(Schema):
 class EntrySchema(Schema):
     index = fields.Integer(required=True)
     leaf_hash = fields.String(required=True)
-    entry = fields.String(required=True, metadata={
-        "description": "The signed receipt's exact canonical JSON; leaf = SHA-256(0x00 ‖ "
-                       "its UTF-8 bytes)."})
+    entry = fields.String(metadata={
+        "description": "The signed receipt's exact canonical JSON (leaf = SHA-256(0x00 ‖ "
+                       "its UTF-8 bytes)), present only when the caller's token may read "
+                       "the report the receipt belongs to. Without a token, leaf hashes "
+                       "only: enough to rebuild the tree, nothing about whose entry it is."})
 
 
 class EntriesSchema(Schema):

@@ -60,16 +60,41 @@ class MemoryTree:
         return merkle.root_hash(size, self.read)
 
 
+def _hidden_leaf(item: dict[str, Any], tree: MemoryTree) -> tuple[bytes, list[str]]:
+    """The leaf of an entry served without its receipt (one the caller may not read)."""
+    problems = []
+    try:
+        leaf = bytes.fromhex(item.get("leaf_hash", ""))
+    except ValueError:
+        leaf = b""
+    if len(leaf) != 32:
+        problems.append("neither a receipt nor a 32-byte leaf hash")
+        leaf = bytes(32)
+    if item["index"] != tree.size:
+        problems.append(f"expected index {tree.size}")
+    return leaf, problems
+
+
 def check_entries(entries: Iterable[dict[str, Any]], keys: dict[str, bytes],
                   findings: Findings) -> tuple[MemoryTree, dict[str, list[dict]]]:
-    """Rebuild the tree; check each receipt's bytes, index and signature.
+    """Rebuild the tree; check each receipt the caller was shown: bytes, index, signature.
 
+    An entry without its receipt (the caller may not read that report) adds its leaf
+    hash to the tree: the root checked against the signed tree head then covers it.
     Returns the tree and the receipts by report id.
     """
     tree = MemoryTree()
     by_report: dict[str, list[dict]] = {}
-    bad = 0
+    bad = hidden = 0
     for item in entries:
+        if "entry" not in item:
+            leaf, problems = _hidden_leaf(item, tree)
+            for problem in problems:
+                findings.failures.append(f"entry {item['index']}: {problem}")
+            bad += bool(problems)
+            hidden += 1
+            tree.append(leaf)
+            continue
         raw = item["entry"].encode("utf-8")
         leaf = merkle.leaf_hash(raw)
         problems = []
@@ -94,8 +119,11 @@ def check_entries(entries: Iterable[dict[str, Any]], keys: dict[str, bytes],
         tree.append(leaf)
         if "report_id" in receipt:
             by_report.setdefault(receipt["report_id"], []).append(receipt)
-    findings.check(bad == 0, f"{tree.size} entries: every receipt is canonical, in place "
-                              "and signed by a published key", f"{bad} entries failed")
+    shown = tree.size - hidden
+    findings.check(bad == 0, f"{tree.size} entries: the tree rebuilt from their leaves; "
+                             f"{shown} receipts readable by this caller, each canonical, in "
+                             "place and signed by a published key",
+                   f"{bad} entries failed")
     return tree, by_report
 
 
@@ -143,7 +171,8 @@ def check_inclusion(report_id: str, receipts: list[dict], head: dict[str, Any],
                     findings: Findings) -> None:
     """Each receipt of the report is in the signed tree, by the server's audit path."""
     if not findings.check(bool(receipts), f"report {report_id} has {len(receipts)} receipts",
-                          f"report {report_id} has no receipt in the log"):
+                          f"report {report_id} has no receipt in the log that this caller "
+                          "may read (give --token)"):
         return
     root = bytes.fromhex(head["root_hash"])
     for receipt in receipts:

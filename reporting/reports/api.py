@@ -10,14 +10,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from reporting.accounts.auth import current_principal, requires
+from reporting.accounts.auth import current_principal, optional_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.errors import ProblemError, ValidationProblem, document_of
+from reporting.ledger.log import tree_size
+from reporting.ledger.schemas import MAX_ENTRIES, EntriesQuerySchema, EntriesSchema
 from reporting.openapi import problems
 from reporting.reports import intake, schemas, service
-from reporting.unit_of_work import request_unit, transactional
+from reporting.unit_of_work import current_ledger, request_unit, transactional
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Submit, amend, withdraw and read incident reports.")
@@ -239,3 +241,40 @@ class ReportWithdrawal(MethodView):
         receipt = service.withdraw_report(unit, principal, report, reason)
         resource = _resource(service.get_report(unit.session, principal, report))
         return {**resource, "receipt": receipt}
+
+
+# ---- the log's entries: leaf hashes for everyone, receipts for those who may read them ---
+
+log_blp = Blueprint("log-entries", __name__, url_prefix="/api/v1/log",
+                    description="The log's entries: leaf hashes, and the receipts the "
+                                "caller may read.")
+# A page of leaf hashes never changes once complete; one with receipts is the caller's.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@log_blp.route("/entries")
+class LogEntries(MethodView):
+    @log_blp.doc(security=[{}, {"bearerAuth": []}])
+    @log_blp.arguments(EntriesQuerySchema, location="query", as_kwargs=True, unknown=RAISE)
+    @log_blp.response(200, EntriesSchema)
+    @problems(log_blp, 401, 422)
+    def get(self, start: int, end: int | None = None) -> tuple[dict[str, Any], int, dict]:
+        """Leaf hashes in index order, so that anyone can rebuild the tree; with a token,
+        also the signed receipts of the reports the caller may read (SPEC §3)."""
+        principal = optional_principal()
+        session = request_session()
+        size = tree_size(session)
+        end = min(end if end is not None else start + MAX_ENTRIES, size, start + MAX_ENTRIES)
+        if end < start:
+            raise ValidationProblem({"end": ["end must not be before start."]},
+                                    detail="The query parameters are invalid; see `errors`.",
+                                    title="Invalid query parameter")
+        leaves = current_ledger().entries(session, start, end)
+        readable = service.readable_log_indexes(session, principal, start, end)
+        complete = end - start == MAX_ENTRIES
+        headers = {"Cache-Control": IMMUTABLE if complete and principal is None
+                   else "no-cache"}
+        return ({"tree_size": size, "entries": [
+            {"index": leaf.index, "leaf_hash": bytes(leaf.leaf_hash).hex(),
+             **({"entry": bytes(leaf.entry).decode()} if leaf.index in readable else {})}
+            for leaf in leaves]}, 200, headers)

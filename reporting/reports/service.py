@@ -338,6 +338,26 @@ def list_reports(session: Session, principal: Principal, filters: ReportFilter, 
     return page, next_cursor
 
 
+def readable_log_indexes(session: Session, principal: Principal | None, start: int,
+                         end: int) -> set[int]:
+    """The log indexes in [start, end) whose receipts belong to reports the caller may read.
+
+    A receipt says which state filed which report when, and how often it changed: it is
+    shown to those who may read the report, never to the public (SPEC §3).
+    """
+    if principal is None:
+        return set()
+    visible = visible_reports(principal)
+    versions = (select(ReportVersion.log_index)
+                .join(Report, Report.id == ReportVersion.report_id)
+                .where(ReportVersion.log_index >= start, ReportVersion.log_index < end,
+                       visible))
+    events = (select(ReportEvent.log_index)
+              .join(Report, Report.id == ReportEvent.report_id)
+              .where(ReportEvent.log_index >= start, ReportEvent.log_index < end, visible))
+    return set(session.scalars(versions)) | set(session.scalars(events))
+
+
 def parse_body(version: ReportVersion) -> dict[str, Any]:
     return json.loads(version.body)
 

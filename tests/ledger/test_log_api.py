@@ -31,8 +31,10 @@ def jwks_keys(client) -> dict[str, bytes]:
     return {k["kid"]: b64url_decode(k["x"]) for k in client.get("/api/v1/keys").get_json()["keys"]}
 
 
-def entries(client) -> list[dict]:
-    return client.get("/api/v1/log/entries?start=0").get_json()["entries"]
+def entries(client, secret: str | None = None) -> list[dict]:
+    """The log's entries; with a token, the receipts it may read are in them."""
+    headers = bearer(secret) if secret else {}
+    return client.get("/api/v1/log/entries?start=0", headers=headers).get_json()["entries"]
 
 
 def test_receipt_is_signed_logged_and_served_identically(client, make_token):
@@ -43,7 +45,7 @@ def test_receipt_is_signed_logged_and_served_identically(client, make_token):
     assert verify_document(first, keys)
     assert verify_document(second, keys)
     assert (first["log_index"], second["log_index"]) == (0, 1)
-    logged = entries(client)
+    logged = entries(client, secret)
     assert [json.loads(e["entry"]) for e in logged] == [first, second]
     assert logged[0]["entry"].encode() == canonical_bytes(first)
     assert logged[0]["leaf_hash"] == hashlib.sha256(b"\x00" + canonical_bytes(first)).hexdigest()
@@ -72,7 +74,7 @@ def test_tree_head_and_checkpoint_commit_to_the_rebuilt_root(client, make_token)
     head = client.get("/api/v1/log/tree-head").get_json()
     assert head["tree_size"] == 5
     assert verify_document(head, keys)
-    root = rebuilt_root(client, 5)
+    root = rebuilt_root(client, secret, 5)
     assert head["root_hash"] == root.hex()
 
     note = client.get("/api/v1/log/checkpoint")
@@ -94,7 +96,7 @@ def test_served_proofs_verify_for_every_entry(client, make_token):
         submit_ok(client, secret)
     head = client.get("/api/v1/log/tree-head").get_json()
     root = bytes.fromhex(head["root_hash"])
-    for entry in entries(client):
+    for entry in entries(client, secret):
         proof = client.get(f"/api/v1/log/proof/inclusion?index={entry['index']}&tree_size=7")
         body = proof.get_json()
         assert body["leaf_hash"] == entry["leaf_hash"]
@@ -103,15 +105,15 @@ def test_served_proofs_verify_for_every_entry(client, make_token):
     old_root = client.get("/api/v1/log/proof/inclusion?index=0&tree_size=3")
     assert old_root.status_code == 200
     consistency = client.get("/api/v1/log/proof/consistency?first=3&second=7").get_json()
-    first_root = rebuilt_root(client, 3)
+    first_root = rebuilt_root(client, secret, 3)
     assert merkle.verify_consistency(3, 7, first_root, root,
                                      [bytes.fromhex(p) for p in consistency["proof"]])
 
 
-def rebuilt_root(client, size: int) -> bytes:
+def rebuilt_root(client, secret: str, size: int) -> bytes:
     """The root of the first ``size`` served entries, computed here from their bytes."""
     tree = MemoryTree()
-    for entry in entries(client)[:size]:
+    for entry in entries(client, secret)[:size]:
         tree.append(merkle.leaf_hash(entry["entry"].encode()))
     return tree.root(size)
 
@@ -209,7 +211,7 @@ def test_a_group_of_submissions_is_logged_as_consecutive_appends(app, client, ma
         outcomes = store_submissions(unit, group)
     assert [o.receipt["log_index"] for o in outcomes] == list(range(5, 42))
     assert [o.report.id for o in outcomes] == [item.report["id"] for item in group]
-    logged = entries(client)
+    logged = entries(client, secret)
     assert [json.loads(e["entry"]) for e in logged[5:]] == [o.receipt for o in outcomes]
     reference = RefTree([e["entry"].encode() for e in logged])
     head = client.get("/api/v1/log/tree-head").get_json()

@@ -41,13 +41,36 @@ def vrs(*args: str):
 
 
 def test_verify_passes_on_a_clean_server(server, submitted, tmp_path):
-    _, ids = submitted
+    secret, ids = submitted
     head_file = tmp_path / "head.json"
-    result = vrs("verify", "--server", server, "--report", ids[0], "--save", str(head_file))
+    result = vrs("verify", "--server", server, "--token", secret, "--report", ids[0],
+                 "--save", str(head_file))
     assert result.exit_code == 0, result.output
     assert "7 entries" in result.output
+    assert "7 receipts readable by this caller" in result.output
     assert "receipt 6 (version 1, withdrawn) is included" in result.output
     assert json.loads(head_file.read_text())["tree_size"] == 7
+
+
+def test_anyone_verifies_the_tree_without_a_token_and_sees_no_receipt(server, submitted):
+    _, ids = submitted
+    result = vrs("verify", "--server", server)
+    assert result.exit_code == 0, result.output
+    assert "7 entries: the tree rebuilt from their leaves; 0 receipts" in result.output
+    assert "rebuilt root of 7 entries matches the tree head" in result.output
+    # Inclusion of a report's receipts needs its receipts: not without a token.
+    named = vrs("verify", "--server", server, "--report", ids[0])
+    assert named.exit_code == 1
+    assert "no receipt in the log that this caller may read" in named.output
+
+
+def test_another_states_token_sees_none_of_a_national_reports_receipts(server, submitted,
+                                                                      make_token):
+    _, ids = submitted
+    neighbour = make_token("MYS", "analyst")
+    result = vrs("verify", "--server", server, "--token", neighbour, "--report", ids[1])
+    assert result.exit_code == 1
+    assert "0 receipts readable by this caller" in result.output
 
 
 def test_verify_json_output_is_machine_readable(server, submitted):
@@ -81,7 +104,8 @@ def test_verify_fails_when_a_log_row_was_altered(server, submitted, database):
         leaf = session.get(LogLeaf, 2)
         tampered = bytes(leaf.entry).replace(b'"state":"IDN"', b'"state":"MYS"')
         session.execute(update(LogLeaf).where(LogLeaf.index == 2).values(entry=tampered))
-    result = vrs("verify", "--server", server)
+    # The receipt is checked by those who may read it: its own state.
+    result = vrs("verify", "--server", server, "--token", submitted[0])
     assert result.exit_code == 1
     assert "entry 2: served leaf hash differs" in result.output
     assert "entry 2: signature does not verify" in result.output
@@ -89,9 +113,10 @@ def test_verify_fails_when_a_log_row_was_altered(server, submitted, database):
 
 
 def test_verify_of_an_exported_bundle_works_offline(server, submitted, tmp_path):
-    _, ids = submitted
+    secret, ids = submitted
     bundle = tmp_path / "bundle.json"
-    assert vrs("verify", "--server", server, "--export", str(bundle)).exit_code == 0
+    assert vrs("verify", "--server", server, "--token", secret,
+               "--export", str(bundle)).exit_code == 0
     offline = vrs("verify", "--bundle", str(bundle), "--report", ids[1])
     assert offline.exit_code == 0, offline.output
     data = json.loads(bundle.read_text())
