@@ -17,15 +17,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, text
+from sqlalchemy import Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporting.db import Base, UTCDateTime, utcnow
-
-# As in reports/models.py (SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL
-# gets a BIGINT identity), defined here so that the outbox, which any feature writes to,
-# depends on no feature.
-SequenceId = BigInteger().with_variant(Integer(), "sqlite")
+from reporting.reports.models import SequenceId
 
 
 class OutboxMessage(Base):
