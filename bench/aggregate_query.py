@@ -538,6 +538,23 @@ def time_writes(engine: Any, count: int) -> None:
           f"{rows_per_report / extra_ms * 1000:,.0f} rows/s marginal)")
 
 
+def _upgrade(url: str) -> None:
+    """Build the schema with the Alembic migrations, as ``vrs init`` does.
+
+    Called through Alembic directly rather than the app's helper module, which is being
+    renamed on main (reporting.schema -> reporting.migration).
+    """
+    from importlib import resources
+
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("migrations")))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--versions", type=int, default=1_000_000)
@@ -551,14 +568,13 @@ def main(argv: list[str] | None = None) -> int:
     url = check_database_url(args.database_url)
     from sqlalchemy import text
 
-    from reporting import schema
     from reporting.db import Database, make_engine
     from reporting.directory.service import add_member_states, load_reference_data
 
     began = time.perf_counter()
     recreate_database(url)
     try:
-        schema.upgrade(url)
+        _upgrade(url)
         database = Database(url)
         with database.session() as session:
             load_reference_data(session)
