@@ -45,8 +45,6 @@ def upgrade() -> None:
     op.add_column('report_versions', sa.Column('status', sa.String(length=16),
                                                server_default='submitted', nullable=False))
     op.add_column('reports', sa.Column('approved_version', sa.Integer(), nullable=True))
-    op.create_index('ix_reports_state_approved', 'reports', ['state_iso3', 'approved_version'],
-                    unique=False)
 
     op.create_table('version_figures',
     sa.Column('report_id', sa.String(length=36), nullable=False),
@@ -134,7 +132,6 @@ def downgrade() -> None:
     op.drop_index('ix_version_figures_state_period', table_name='version_figures')
     op.drop_index('ix_version_figures_period', table_name='version_figures')
     op.drop_table('version_figures')
-    op.drop_index('ix_reports_state_approved', table_name='reports')
     # Plain ALTER TABLE … DROP COLUMN, also on SQLite (3.35+), not batch mode: a batch
     # rebuild drops and re-creates `reports`, which report_versions and report_events
     # refer to, and with foreign keys on SQLite refuses to drop a referenced table.

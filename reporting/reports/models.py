@@ -56,8 +56,10 @@ class Report(Base):
         Index("ix_reports_state_seq", "state_iso3", "seq"),
         Index("ix_reports_sharing_seq", "sharing", "seq"),
         Index("ix_reports_incident_date", "incident_date"),
-        # The summaries' join: the counted versions of the reports of a region's states.
-        Index("ix_reports_state_approved", "state_iso3", "approved_version"),
+        # No index for approved_version: the summaries' join reaches reports through the
+        # unique id from version_figures (state, year), and an index on (state_iso3,
+        # approved_version), or a covering one, went unused or gained nothing at 10^6
+        # versions (bench/README.md, aggregate_query.py).
     )
 
 
