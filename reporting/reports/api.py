@@ -11,14 +11,14 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from reporting.accounts.auth import current_principal, optional_principal, requires
-from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
+from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE, STATE_ADMIN
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.errors import ProblemError, ValidationProblem, document_of
 from reporting.ledger.log import tree_size
 from reporting.ledger.schemas import MAX_ENTRIES, EntriesQuerySchema, EntriesSchema
 from reporting.openapi import problems
-from reporting.reports import intake, schemas, service
+from reporting.reports import intake, lifecycle, schemas, service
 from reporting.unit_of_work import current_ledger, request_unit, transactional
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -241,6 +241,41 @@ class ReportWithdrawal(MethodView):
         receipt = service.withdraw_report(unit, principal, report, reason)
         resource = _resource(service.get_report(unit.session, principal, report))
         return {**resource, "receipt": receipt}
+
+
+def _review(report_id: uuid.UUID, action: str, reason: str | None = None) -> dict[str, Any]:
+    report = _report_id(report_id)
+    unit, principal = request_unit(), current_principal()
+    receipt = service.review_report(unit, principal, report, action, reason)
+    return {**_resource(service.get_report(unit.session, principal, report)),
+            "receipt": receipt}
+
+
+@blp.route("/<uuid:report_id>/approve")
+class ReportApproval(MethodView):
+    @blp.response(200, schemas.ReviewedSchema)
+    @problems(blp, *WRITE_ERRORS)
+    @requires(REPORTS_WRITE, frozenset({STATE_ADMIN}))
+    @transactional
+    def post(self, report_id: uuid.UUID) -> dict[str, Any]:
+        """A state admin approves the newest version of a report of the state: it now
+        counts in the summaries it is shared for. Logged with a receipt."""
+        return _review(report_id, lifecycle.APPROVE)
+
+
+@blp.route("/<uuid:report_id>/return")
+class ReportReturn(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.ReturnSchema}}})
+    @blp.response(200, schemas.ReviewedSchema)
+    @problems(blp, *WRITE_ERRORS)
+    @requires(REPORTS_WRITE, frozenset({STATE_ADMIN}))
+    @transactional
+    def post(self, report_id: uuid.UUID) -> dict[str, Any]:
+        """A state admin returns the newest version to its reporter, with a reason; an
+        amendment submits it again. Logged with a receipt."""
+        reason = load(schemas.ReturnSchema(), json_body())["reason"]
+        return _review(report_id, lifecycle.RETURN, reason)
 
 
 # ---- the log's entries: leaf hashes for everyone, receipts for those who may read them ---

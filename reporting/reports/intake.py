@@ -39,14 +39,12 @@ from reporting.directory.service import get_member_state
 from reporting.errors import DatabaseUnavailable, ProblemError
 from reporting.group_commit import CommitUnclear, SlotResult
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
-from reporting.reports import facts, lifecycle
+from reporting.reports import lifecycle
 from reporting.reports.models import (
     IdempotencyKey,
     Report,
     ReportEvent,
     ReportVersion,
-    VersionFact,
-    VersionFigures,
 )
 from reporting.reports.schemas import REPORT_SCHEMA, normalise
 from reporting.reports.service import (
@@ -96,8 +94,6 @@ class Submission:
     version: dict[str, Any]  # without log_index, which the log hands out
     receipt: dict[str, Any]  # without log_index and key_id
     idempotency: dict[str, Any] | None
-    figures: dict[str, Any]  # what the summaries aggregate (reporting.reports.facts)
-    facts: list[dict[str, Any]]
 
 
 # ---- idempotency ------------------------------------------------------------------------
@@ -170,9 +166,7 @@ def _prepare(session: Session, principal: Principal, state: str, data: dict[str,
         receipt=receipt_fields(report_id, 1, state, now, digest, state_signature),
         idempotency=None if key is None else {
             "state_iso3": state, "key": key, "request_sha256": fingerprint,
-            "report_id": report_id, "version": 1, "created_at": now},
-        figures=facts.figures_row(report_id, 1, state, body["sharing"], body),
-        facts=facts.fact_rows(report_id, 1, body))
+            "report_id": report_id, "version": 1, "created_at": now})
 
 
 def prepare_submission(session: Session, principal: Principal, data: dict[str, Any], *,
@@ -189,8 +183,6 @@ _INSERT_REPORTS = insert(Report.__table__)
 _INSERT_EVENTS = insert(ReportEvent.__table__)
 _INSERT_VERSIONS = insert(ReportVersion.__table__)
 _INSERT_KEYS = insert(IdempotencyKey.__table__)
-_INSERT_FIGURES = insert(VersionFigures.__table__)
-_INSERT_FACTS = insert(VersionFact.__table__)
 
 
 def store_submissions(unit: UnitOfWork, submissions: Sequence[Submission]) -> list[Outcome]:
@@ -209,9 +201,6 @@ def store_submissions(unit: UnitOfWork, submissions: Sequence[Submission]) -> li
     versions = [{**item.version, "log_index": entry.index}
                 for item, entry in zip(submissions, recorded, strict=True)]
     connection.execute(_INSERT_VERSIONS, versions)
-    connection.execute(_INSERT_FIGURES, [item.figures for item in submissions])
-    if rows := [row for item in submissions for row in item.facts]:
-        connection.execute(_INSERT_FACTS, rows)
     if keys := [item.idempotency for item in submissions if item.idempotency]:
         connection.execute(_INSERT_KEYS, keys)
     return [Outcome(Report(**item.report), ReportVersion(**row), receipt=entry.receipt)

@@ -3,8 +3,8 @@
 ``submitted`` → ``approved`` (by the state's admin) or ``returned`` (with a reason);
 an amendment makes a new version and starts again at ``submitted``; any report that is
 not withdrawn can be withdrawn, and a withdrawn report stays withdrawn.
-Approval and return arrive with the approval workflow; their transitions are here so the
-rules stay in one table.
+A state admin approves or returns the newest version (``service.review_report``); the
+rules stay in this one table.
 """
 
 from __future__ import annotations
@@ -35,10 +35,15 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
 }
 
 
+# What a report becomes by each action, for messages ("cannot be withdrawn").
+DONE = {SUBMIT: "submitted", AMEND: "amended", APPROVE: "approved", RETURN: "returned",
+        WITHDRAW: "withdrawn"}
+
+
 class TransitionNotAllowed(Exception):
     def __init__(self, status: str | None, action: str) -> None:
-        super().__init__(f"A report that is {status} cannot be {action}ed"
-                         if action != SUBMIT else "The report exists already")
+        super().__init__(f"A report that is {status} cannot be {DONE[action]}."
+                         if action != SUBMIT else "The report exists already.")
         self.status = status
         self.action = action
 

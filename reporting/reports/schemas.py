@@ -345,6 +345,11 @@ class WithdrawnSchema(ReportResourceSchema):
         "description": "The signed receipt of the withdrawal."})
 
 
+class ReviewedSchema(ReportResourceSchema):
+    receipt = fields.Nested(ReceiptSchema, required=True, metadata={
+        "description": "The signed receipt of the approval or return (its `event`)."})
+
+
 class VersionListSchema(Schema):
     id = fields.String(required=True)
     status = fields.String(required=True)
@@ -375,6 +380,12 @@ class ReportQuerySchema(Schema):
 
 class WithdrawSchema(StrictSchema):
     reason = FreeText(validate=validate.Length(max=1000), allow_none=True)
+
+
+class ReturnSchema(StrictSchema):
+    """Why a report goes back to its reporter: they read it, so it is screened too."""
+
+    reason = FreeText(required=True, validate=validate.Length(min=1, max=1000))
 
 
 def period_range(period: str) -> tuple[date, date]:

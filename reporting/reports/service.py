@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from reporting.accounts.roles import REPORT_WRITERS
+from reporting.accounts.roles import REPORT_WRITERS, STATE_ADMIN
 from reporting.accounts.service import Principal
 from reporting.db import utcnow
 from reporting.directory.models import StateKey
@@ -213,12 +213,6 @@ def add_version(unit: UnitOfWork, principal: Principal, report_id: str,
         report_id=report.id, version=number, action=lifecycle.AMEND, status_after=status,
         actor_token_id=principal.token_id, at=now)])
     session.flush()
-    connection = session.connection()
-    connection.execute(insert(VersionFigures.__table__),
-                       [facts.figures_row(report.id, number, report.state_iso3,
-                                          body["sharing"], body)])
-    if rows := facts.fact_rows(report.id, number, body):
-        connection.execute(insert(VersionFact.__table__), rows)
     return Outcome(report, version, receipt=recorded.receipt)
 
 
@@ -250,6 +244,62 @@ def withdraw_report(unit: UnitOfWork, principal: Principal, report_id: str,
     unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                      "event": lifecycle.WITHDRAW})
     return recorded.receipt
+
+
+# The receipt event of each review, as logged (SPEC §3: approvals and returns are logged).
+REVIEW_EVENTS = {lifecycle.APPROVE: "approved", lifecycle.RETURN: "returned"}
+
+
+def review_report(unit: UnitOfWork, principal: Principal, report_id: str, action: str,
+                  reason: str | None = None) -> dict[str, Any]:
+    """Approve or return the newest version of a report of the caller's own state.
+
+    Only a state admin reviews, and only a ``submitted`` version (else LifecycleConflict).
+    The review is logged as a signed receipt with its ``event``, like a withdrawal.
+    Approval makes the version count: its status, the report's ``approved_version``, the
+    figures and facts the summaries aggregate (written now, not at submission: most
+    versions never count), and an outbox row for the summaries it changes. Returns the
+    review's receipt.
+    """
+    if principal.role != STATE_ADMIN:
+        raise NotAllowed(f"The role {principal.role} does not review reports.")
+    session = unit.session
+    report = _owned_report(session, principal, report_id)
+    status = _transition(report, action)
+    version = session.get(ReportVersion, (report.id, report.current_version))
+    assert version is not None  # noqa: S101 - current_version always exists
+    now = utcnow()
+    recorded = unit.ledger.record(session, {
+        "report_id": report.id, "version": version.version, "state": report.state_iso3,
+        "received_at": rfc3339(now), "content_sha256": version.content_sha256,
+        "event": REVIEW_EVENTS[action]})
+    version.status = status
+    report.status, report.updated_at = status, now
+    session.add(ReportEvent(report_id=report.id, version=version.version, action=action,
+                            status_after=status, reason=reason,
+                            actor_token_id=principal.token_id, at=now,
+                            log_index=recorded.index))
+    if action == lifecycle.APPROVE:
+        report.approved_version = version.version
+        _record_figures(session, report, version)
+        unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
+                                         "event": REVIEW_EVENTS[action]})
+    session.flush()
+    return recorded.receipt
+
+
+_INSERT_FIGURES = insert(VersionFigures.__table__)
+_INSERT_FACTS = insert(VersionFact.__table__)
+
+
+def _record_figures(session: Session, report: Report, version: ReportVersion) -> None:
+    """The rows the summaries aggregate for a version that now counts (never changed)."""
+    body = parse_body(version)
+    connection = session.connection()
+    connection.execute(_INSERT_FIGURES, [facts.figures_row(
+        report.id, version.version, report.state_iso3, body["sharing"], body)])
+    if rows := facts.fact_rows(report.id, version.version, body):
+        connection.execute(_INSERT_FACTS, rows)
 
 
 def get_report(session: Session, principal: Principal, report_id: str) -> Outcome:
