@@ -631,6 +631,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--against", metavar="REV",
                         help="measure this checkout against the service at git revision REV "
                              "(instead of the parse-and-insert baseline), interleaved")
+    parser.add_argument("--no-flush-wait", action="store_true",
+                        help="measurement only, never a setting to deploy: the full path's "
+                             "database commits without waiting for the WAL flush "
+                             "(synchronous_commit=off), to see what the flush costs inside "
+                             "the log's lock")
     parser.add_argument("--json", action="store_true",
                         help="also print the results as one JSON document")
     args = parser.parse_args(argv)
@@ -712,6 +717,13 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     url = args.database_url
     print(f"preparing {url} (dropped and re-created) ...", flush=True)
     secrets, service_env = prepare_database(url, scratch / "data")
+    if args.no_flush_wait:
+        from databases import _admin
+        from sqlalchemy.engine import make_url
+
+        _admin(url, f'ALTER DATABASE "{make_url(url).database}" SET synchronous_commit = off')
+        print("full path: synchronous_commit = off (a measurement, not a safe setting: "
+              "a crash loses acknowledged reports)", flush=True)
     payloads = prepare_payloads(secrets, DISTINCT_BODIES, args.seed)
     mean_size = statistics.mean(len(p.body) for p in payloads)
     print(f"{len(payloads)} distinct synthetic reports, mean body {mean_size:.0f} bytes, "
@@ -795,7 +807,8 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
                      "rounds": args.rounds, "warmup": args.warmup, "workers": WORKERS,
                      "distinct_bodies": len(payloads), "mean_body_bytes": mean_size,
                      "idempotency_key": args.idempotency_key, "threads": args.threads,
-                     "batch": args.batch, "against": args.against},
+                     "batch": args.batch, "against": args.against,
+                     "no_flush_wait": args.no_flush_wait},
         "rounds": [asdict(r) for r in rounds],
         "summary": summary,
     }

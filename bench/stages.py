@@ -35,7 +35,7 @@ def instrument(spent: collections.Counter[str]) -> None:
     """Wrap each stage's function so that its CPU time is added to ``spent``."""
     from reporting import group_commit
     from reporting.accounts import auth
-    from reporting.reports import api, service
+    from reporting.reports import api, intake
 
     def timed(owner: Any, name: str, label: str) -> None:
         original: Callable[..., Any] = getattr(owner, name)
@@ -52,8 +52,8 @@ def instrument(spent: collections.Counter[str]) -> None:
 
     timed(auth, "authenticate", "token lookup (pool checkout, pre-ping, BEGIN, SELECT)")
     timed(api, "json_body", "strict JSON parse")
-    timed(api, "load", "marshmallow validation and the personal-data guard")
-    timed(service, "prepare_submission", "rows: normalise, canonical JSON, SHA-256")
+    timed(intake, "load", "marshmallow validation and the personal-data guard")
+    timed(intake, "_prepare", "rows: normalise, canonical JSON, SHA-256")
     timed(group_commit.GroupCommit, "_write_group",
           "storing: INSERTs, log append and signature, COMMIT")
 
