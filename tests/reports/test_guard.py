@@ -13,9 +13,11 @@ from mrz.checker.td2 import TD2CodeChecker
 from mrz.checker.td3 import TD3CodeChecker
 from stdnum import iban, luhn
 
+from reporting.reports.guard import KINDS as GUARD_KINDS
 from reporting.reports.guard import Finding, find_personal_data
 
 KINDS = {"email", "phone_number", "mrz", "document_number", "iban", "payment_card", "date_of_birth"}
+ALL_KINDS = set(GUARD_KINDS)
 
 # Machine-readable zones, generated with mrz.generator (or taken from ICAO 9303
 # specimens) so that their check digits are genuinely valid.

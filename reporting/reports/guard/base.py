@@ -1,0 +1,190 @@
+"""What every detector shares: the span type, the detector interface, small helpers.
+
+A detector is any object with a ``kind`` (one of ``KINDS``) and a ``find(text)`` that
+yields ``(start, end)`` spans of that kind. Detectors see one *view* of the text at a
+time (the original, or a normalised form); the pipeline in ``__init__`` maps spans found
+in a normalised view back to offsets into the original text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Protocol, runtime_checkable
+
+Span = tuple[int, int]
+
+# Kinds in the order that decides which name an overlapping finding gets: the more
+# specific (checksum- or structure-confirmed) kind wins, so a field is reported once.
+KINDS: tuple[str, ...] = (
+    "mrz",
+    "email",
+    "iban",
+    "crypto_wallet",
+    "payment_card",
+    "document_number",
+    "date_of_birth",
+    "phone_number",
+    "messaging_handle",
+    "bank_account",
+    "vehicle_plate",
+    "street_address",
+    "person_name",
+)
+PRIORITY = {kind: rank for rank, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Where personal data was found and what kind; never the matched text.
+
+    kind is one of ``KINDS``; start and end are character offsets into the text as
+    submitted (start inclusive, end exclusive).
+    """
+
+    kind: str
+    start: int
+    end: int
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """One kind of personal data.
+
+    ``find`` must run in time linear in ``len(text)``: candidates are found with
+    regular expressions that cannot backtrack without bound, and any confirmation step
+    looks only at a window of fixed size around a candidate.
+    """
+
+    kind: str
+
+    def find(self, text: str) -> Iterator[Span]: ...
+
+
+HAS_DIGIT_RE = re.compile(r"[0-9]")
+NON_DIGIT_RE = re.compile(r"[^0-9]")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+def lowered(text: str) -> str:
+    """Lower-case text whose offsets still match the original.
+
+    str.lower() can lengthen a string ("\u0130" becomes two characters), which would
+    shift every offset after it; then only A-Z are folded.
+    """
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def uppered(text: str) -> str:
+    """Upper-case text whose offsets still match the original ("ß" would grow)."""
+    up = text.upper()
+    return up if len(up) == len(text) else text.translate(_ASCII_UPPER)
+
+
+def stem_positions(haystack: str, stems: tuple[str, ...] | frozenset[str]) -> list[int]:
+    """Sorted offsets where any stem occurs (str.find per stem: linear per stem)."""
+    found: set[int] = set()
+    for stem in stems:
+        pos = haystack.find(stem)
+        while pos != -1:
+            found.add(pos)
+            pos = haystack.find(stem, pos + 1)
+    return sorted(found)
+
+
+@cache
+def load_data(name: str) -> Any:
+    """One of the JSON data files shipped in ``guard/data`` (see data/SOURCES.md)."""
+    raw = (resources.files(__package__) / "data" / name).read_text(encoding="utf-8")
+    return json.loads(raw)
+
+
+def words_alternation(words: list[str] | tuple[str, ...]) -> str:
+    """A regex alternation of literal phrases, longest first; spaces match any blank."""
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+_UNSPACED_SCRIPTS = ("THAI", "LAO", "KHMER", "MYANMAR", "CJK", "HIRAGANA", "KATAKANA", "HANGUL")
+
+
+def _unspaced(word: str) -> bool:
+    """Whether word belongs to a script written without spaces between words."""
+    import unicodedata
+
+    return unicodedata.name(word[0], "").startswith(_UNSPACED_SCRIPTS)
+
+
+def _alternation(words: list[str]) -> str:
+    """Longest first; a word of a spaced script that ends in a letter or digit may not
+    run on into a letter, so "passport num" fails on "passport number" and the engine
+    falls back to "passport"."""
+    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    return "|".join(
+        re.escape(w).replace(r"\ ", r"\s{1,3}")
+        + (r"(?![^\W\d_])" if w[-1].isalnum() and not _unspaced(w[-1]) else "")
+        for w in ordered
+    )
+
+
+class WordFinder:
+    """Finds any of a list of words or phrases in text, in linear time.
+
+    Each phrase's first characters are located with ``str.find`` (fast, linear) and the
+    compiled alternation is tried only there, which is ~10x cheaper than letting the
+    regex engine try a long case-insensitive alternation at every position. Words of
+    scripts written with spaces must stand alone (no letter just before or after);
+    Thai, Lao, Khmer, Burmese and CJK words are matched anywhere.
+    """
+
+    _STEM = 3
+
+    def __init__(self, words: list[str], case_sensitive: list[str] | None = None) -> None:
+        self._parts: list[tuple[re.Pattern[str], frozenset[str], bool]] = []
+        folded = [w for w in words if w.strip()]
+        if folded:
+            self._parts.append((
+                re.compile(f"(?:{_alternation(folded)})", re.IGNORECASE),
+                frozenset(w.strip()[: self._STEM].lower() for w in folded),
+                True,
+            ))
+        exact = [w for w in case_sensitive or [] if w.strip()]
+        if exact:
+            self._parts.append((
+                re.compile(f"(?:{_alternation(exact)})"),
+                frozenset(w.strip()[: self._STEM] for w in exact),
+                False,
+            ))
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """Non-overlapping matches, sorted by start."""
+        found: list[re.Match[str]] = []
+        low = lowered(text)
+        for pattern, stems, fold in self._parts:
+            last = 0
+            for pos in stem_positions(low if fold else text, stems):
+                if pos < last:
+                    continue
+                m = pattern.match(text, pos)
+                if m is None or not self._alone(text, m):
+                    continue
+                last = m.end()
+                found.append(m)
+        found.sort(key=lambda m: m.start())
+        return found
+
+    @staticmethod
+    def _alone(text: str, m: re.Match[str]) -> bool:
+        """No letter or digit just before a word of a spaced script (the end is checked
+        by the pattern itself)."""
+        if _unspaced(m.group()):
+            return True
+        before = text[m.start() - 1 : m.start()]
+        return not (before and (before.isalnum() or before == "_"))
