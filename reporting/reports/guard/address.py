@@ -36,7 +36,8 @@ _SUFFIXES = sorted(_DATA["after_name"], key=len, reverse=True)
 _MARKERS = sorted(_DATA["house_markers"], key=len, reverse=True)
 _NOT_STREETS = WordFinder(_DATA["not_streets"])
 _MARKER_ALT = "|".join(re.escape(m) for m in _MARKERS)
-_HOUSE_NUMBER = r"[0-9]{1,5}[A-Za-z]?(?:\s?[/\-]\s?[0-9]{1,4}[A-Za-z]?)?"
+# "12", "12A", "99/1", "7-3", and Indonesian neighbourhood units "03/RW 05".
+_HOUSE_NUMBER = r"[0-9]{1,5}[A-Za-z]?(?:\s?[/\-]\s?(?:RW\.?\s?)?[0-9]{1,4}[A-Za-z]?)?"
 # A street's name: one to five words of letters (any script), bounded.
 _UNITS = (r"km|m|kg|nm|persons?|people|migrants?|hours?|hrs|days?|minutes?|times|hari|jam"
           r"|orang|kali|menit|minggu|bulan|tahun|%")

@@ -25,7 +25,9 @@ kind = "bank_account"
 BANK_WORDS = WordFinder([w for words in load_data("bank_words.json")["words"].values()
                          for w in words])
 BANK_AFTER = 40
-_ACCOUNT_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{2,}(?:[ \-][0-9]{2,}){0,5}(?![0-9A-Za-z])")
+_ACCOUNT_RE = re.compile(r"(?<![0-9A-Za-z.,])[0-9]{2,}(?:[ \-][0-9]{1,}){0,5}(?![0-9A-Za-z])")
+# "account no. 123...": the marker's full stop is not the end of the sentence.
+_MARKER_RE = re.compile(r"(?i:(?:\s{0,3}(?:no|nr|number|num|nomor|nombor|số|#|:)\.?){0,2})")
 _SENTENCE_END_RE = re.compile(r"[.;!?](?:\s|$)|\n")
 _MIN_DIGITS, _MAX_DIGITS = 8, 20
 
@@ -37,11 +39,13 @@ class BankAccountDetector:
         if not HAS_DIGIT_RE.search(text):
             return
         for word in BANK_WORDS.finditer(text):
-            limit = min(len(text), word.end() + BANK_AFTER)
-            stop = _SENTENCE_END_RE.search(text, word.end(), limit)
+            after = _MARKER_RE.match(text, word.end())
+            begin = after.end() if after else word.end()
+            limit = min(len(text), begin + BANK_AFTER)
+            stop = _SENTENCE_END_RE.search(text, begin, limit)
             if stop:
                 limit = stop.start()
-            for m in _ACCOUNT_RE.finditer(text, word.end(), min(len(text), limit + 30)):
+            for m in _ACCOUNT_RE.finditer(text, begin, min(len(text), limit + 30)):
                 if m.start() >= limit:
                     break
                 digits = sum(c.isdigit() for c in m.group())

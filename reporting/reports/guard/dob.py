@@ -38,7 +38,7 @@ _DOB_DATE = rf"(?:{DATE}|{DAY}\s{{0,2}}{MONTH}\s{{0,2}}{_OTHER_YEAR}|{YEAR4}|{_O
 # semicolon, so "...were born. On 12 May 2024 the boat left" does not join a birth to
 # the next sentence's incident date. Every repetition is bounded.
 _FILLER = (r"(?i:on|the|in|at|di|is|was|about|around|circa|c\.|el|le|en|ngày|vào|pada"
-           r"|tanggal|tgl|year|tahun|năm|于|在|في|فی|در)")
+           r"|tanggal|tgl|year|tahun|năm|noong|nung|sa|于|在|في|فی|در)")
 _DOB_GAP = (
     rf"(?:[\s:,()\[\]=\-\u2013\u2014]|{_FILLER}(?![^\W\d_])){{0,12}}"
     r"(?:[A-Z][A-Za-z'\-]{1,30}(?:\s{1,3}[A-Z][A-Za-z'\-]{1,30}){0,2}\s{0,3}[,/]?\s{0,3}"
@@ -65,8 +65,6 @@ class DateOfBirthDetector:
     kind = kind
 
     def find(self, text: str) -> Iterator[Span]:
-        if not any(c.isdigit() for c in text):
-            return
         for word in _BEFORE_WORDS.finditer(text):
             m = _DOB_AFTER_RE.match(text, word.end())
             if m:

@@ -70,6 +70,9 @@ _GROUP_SEPARATOR_RE = re.compile(r"[ -]")
 _SPACED_DOC_RE = re.compile(
     r"\s{0,3}((?:[A-Z]{1,3}[ -])?[0-9]{1,8}(?:[ -][0-9]{1,8}){0,4})(?![A-Za-z0-9])"
 )
+_PLATE_AFTER_RE = re.compile(r"\s{1,3}(?i:plates?|number\s+plates?)\b")
+# Straight after the word without a marker, spaced groups count with this many digits.
+_MIN_UNMARKED_SPACED_DIGITS = 7
 _YEAR_GROUP_RE = re.compile(r"(?:19|20)[0-9]{2}")
 _MIN_SPACED_DOC_DIGITS = 5
 _YEAR_RANGE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:-(?:19|20)?[0-9]{2})+")
@@ -117,6 +120,8 @@ class DocumentNumberDetector:
             if RECORD_QUALIFIER_RE.search(text, max(0, word.start() - _RECORD_WINDOW),
                                           word.start()):
                 continue
+            if _PLATE_AFTER_RE.match(text, word.end()):
+                continue  # "licence plate": a vehicle's, not a person's document
             marker = _MARKER_RE.match(text, word.end())
             has_marker = bool(marker and marker.group().strip(" ,"))
             after = marker.end() if has_marker and marker else word.end()
@@ -152,7 +157,12 @@ class DocumentNumberDetector:
                 text, grp.start(), grp.end()
             ):
                 yield grp.span()
-        spaced = _SPACED_DOC_RE.match(text, after) if has_marker else None
+        spaced = _SPACED_DOC_RE.match(text, after)
+        if spaced and not has_marker and (
+            text[word_end:spaced.start(1)].strip(" :") or
+            sum(c.isdigit() for c in spaced.group(1)) < _MIN_UNMARKED_SPACED_DIGITS
+        ):
+            spaced = None
         if spaced:
             start, end = spaced.span(1)
             compact = _GROUP_SEPARATOR_RE.sub("", spaced.group(1))

@@ -68,9 +68,18 @@ def _add_cities(names: set[str]) -> None:
                     names.add(alternate.casefold())
 
 
+def is_place(phrase: str) -> bool:
+    return phrase.casefold() in places()
+
+
 @cache
 def org_words() -> frozenset[str]:
     words = {w.casefold() for w in load_data("places_orgs.json")["org_words"]}
+    # Street words make a phrase a street's name ("Haji Lane", "Jalan Haji Agus Salim").
+    streets = load_data("address_words.json")
+    words.update(w.casefold().rstrip(".") for w in streets["after_name"])
+    words.update(w.casefold().rstrip(".") for group in streets["before_name"].values()
+                 for w in group if w.isascii() and len(w.rstrip(".")) >= 3)
     for name in dir(vocabulary):
         value = getattr(vocabulary, name)
         if name.isupper() and isinstance(value, tuple):

@@ -121,6 +121,11 @@ class MrzDetector:
                 marked = sum(1 for g in groups if "<" in g or any(c.isdigit() for c in g))
                 if marked * 2 >= len(groups) and _is_zone("".join(groups)):
                     hits = [(start, end)]
+            if hits and " " in m.group():
+                # "P<IDN SANTOSO<<BUDI...": a zone typed in groups is one finding.
+                start, end = _trimmed(upper, m.start(), m.end())
+                if start < hits[0][0] and _is_zone(upper[start:end].replace(" ", "")):
+                    hits = [(start, max(end, hits[-1][1]))]
             for start, end in hits:
                 # Lines of one zone (separated only by whitespace) form one finding.
                 if spans and not upper[spans[-1][1] : start].strip():

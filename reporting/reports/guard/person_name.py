@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from reporting.reports.guard.base import Span, WordFinder, load_data
-from reporting.reports.guard.gazetteer import not_a_person, org_words
+from reporting.reports.guard.gazetteer import is_place, not_a_person, org_words
 
 kind = "person_name"
 
@@ -73,6 +73,7 @@ _LEAD_RE = re.compile(r"[\s,:\"'“”‘’(]{0,4}")
 _WORD_RE = re.compile(r"[^\W\d_][\w'’\-.]{0,30}")
 _PARTICLES = frozenset({"bin", "binti", "bt", "bte", "b.", "van", "von", "de", "da", "del",
                         "al", "el", "ul", "ud", "abu", "ibn", "di", "dos", "la", "le", "y"})
+_COMPOUND_RE = re.compile(r"(?<!^al)(?<!^el)-[a-z]")
 _SO_CALLED_RE = re.compile(r"(?i:so-|code-|code\s)$")
 _SENTENCE_GAP_RE = re.compile(r"[.;!?]")
 
@@ -93,6 +94,8 @@ def _name_after(text: str, pos: int, allow_comma: bool = True) -> tuple[int, int
     if not first:
         return None
     word = first.group().rstrip(".-’'")
+    if _COMPOUND_RE.search(word):
+        return None  # "Nepal-based", "Orange-style": an adjective, not a name
     if not _script_cased(word[0]):
         # Arabic, Thai, Bengali...: no capitals to go by; the next word is the name.
         if unicodedata.category(word[0]).startswith("L"):
@@ -111,7 +114,7 @@ def _name_after(text: str, pos: int, allow_comma: bool = True) -> tuple[int, int
         if not nxt:
             break
         token = nxt.group().rstrip(".’'-")
-        if not token:
+        if not token or _COMPOUND_RE.search(token):
             break
         if token[0].isupper() or token.lower() in _PARTICLES or token.lower().startswith(
                 ("al-", "el-")):
@@ -153,7 +156,7 @@ class PersonNameDetector:
 
     @staticmethod
     def _is_person(text: str, cue_start: int, words: list[str], cue: list[str]) -> bool:
-        if not_a_person(words) or (cue and not_a_person([*cue, *words])):
+        if not_a_person(words) or (cue and is_place(" ".join([*cue, *words]))):
             return False
         # "RSUD Dr. Soetomo", "Jalan Haji Agus Salim": a title inside an
         # organisation's or a street's name.

@@ -26,8 +26,10 @@ PLATE_WORDS = WordFinder([w for words in load_data("plate_words.json")["words"].
 PLATE_AFTER = 30
 _GAP_RE = re.compile(r"(?i:\s{0,3}(?:no\.?|nomor|number|num|#|:|số|เลขที่)?\s{0,3}[:#]?\s{0,3})")
 # Groups of capitals, digits, Thai or CJK characters: a lower-case word ends the plate.
-_GROUP = r"[0-9A-Z\u0E00-\u0E7F\u4e00-\u9fff]"
-_PLATE_RE = re.compile(rf"{_GROUP}{{1,5}}(?:[\s\-.]?{_GROUP}{{1,5}}){{0,3}}(?![^\W_])")
+# Thai plates open with one to three consonants ("กข 1234"), which must not run on into
+# a Thai word.
+_GROUP = r"(?:[0-9A-Z]{1,5}|[\u0E01-\u0E2E]{1,3}(?![\u0E01-\u0E4E])|[\u4e00-\u9fff])"
+_PLATE_RE = re.compile(rf"{_GROUP}(?:[\s\-.]?{_GROUP}){{0,3}}(?![0-9A-Za-z])")
 _VESSEL_RE = re.compile(r"(?i:\b(?:vessel|boat|ship|kapal|imo|hull|aircraft|flight)\W{0,3}$)")
 
 
