@@ -29,7 +29,7 @@ _URL_RE = re.compile(
     + "|".join(re.escape(h) for h in _HOSTS)
     + r")/[A-Za-z0-9_.@%~+\-=?&#/:]{2,120})"
 )
-_URL_HINTS = tuple({h.split(".")[0].lower() for h in _HOSTS})
+_URL_HINTS = tuple(f"{h.lower()}/" for h in _HOSTS)
 # "@budi_travel": not after a letter, digit or dot (that is an e-mail address).
 _AT_HANDLE_RE = re.compile(r"@(?<![A-Za-z0-9_.@]@)[A-Za-z][A-Za-z0-9_.]{2,31}(?![A-Za-z0-9_@])")
 _APP_WORDS = WordFinder(_DATA["id_words"])
@@ -55,7 +55,7 @@ class HandleDetector:
 
     def find(self, text: str) -> Iterator[Span]:
         low = text.lower()
-        if any(h in low for h in _URL_HINTS) and "/" in text:
+        if "/" in text and any(h in low for h in _URL_HINTS):
             for m in _URL_RE.finditer(text):
                 yield m.start(), m.end() - len(m.group()) + len(m.group().rstrip(".,;:)"))
         if "@" in text:

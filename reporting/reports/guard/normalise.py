@@ -79,6 +79,12 @@ class _Builder:
             self.starts.append(start)
             self.ends.append(end)
 
+    def copy(self, text: str, start: int, end: int) -> None:
+        """Characters start..end of text, unchanged, each from its own offset."""
+        self.chars.append(text[start:end])
+        self.starts.extend(range(start, end))
+        self.ends.extend(range(start + 1, end + 1))
+
     def view(self) -> View:
         return View("".join(self.chars), self.starts, self.ends)
 
@@ -89,6 +95,7 @@ class _Builder:
 
 _PERCENT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _ESCAPE_RE = re.compile(rf"{_PERCENT_RUN_RE.pattern}|{_ENTITY_RE.pattern}")
 _HTML5 = html.entities.html5
 
@@ -184,18 +191,26 @@ def normalise(text: str) -> View:
     if text.isascii() and "%" not in text and "&" not in text:
         return identity(text)
     builder = _Builder()
+
+    def plain(lo: int, hi: int) -> None:
+        pos = lo
+        for m in _NON_ASCII_RE.finditer(text, lo, hi):
+            builder.copy(text, pos, m.start())
+            for i in range(m.start(), m.end()):
+                builder.add(_char_forms(text[i]), i, i + 1)
+            pos = m.end()
+        builder.copy(text, pos, hi)
+
     pos = 0
     for m in _ESCAPE_RE.finditer(text):
         decoded = _decode_escape(m.group())
         if decoded is None:
             continue
-        for i in range(pos, m.start()):
-            builder.add(_char_forms(text[i]), i, i + 1)
+        plain(pos, m.start())
         for c in decoded:
             builder.add(_char_forms(c), m.start(), m.end())
         pos = m.end()
-    for i in range(pos, len(text)):
-        builder.add(_char_forms(text[i]), i, i + 1)
+    plain(pos, len(text))
     return _fold_confusables(builder.view())
 
 
@@ -241,51 +256,52 @@ def _digit_token(token: str) -> str | None:
     return None
 
 
-def digit_view(view: View) -> View:
-    """The normalised view with numbers typed to dodge a filter written as digits."""
-    text = view.text
+def _spelled_runs(text: str) -> list[tuple[list[tuple[int, int, str]], int, int]]:
+    """Runs of tokens standing for at least _MIN_SPELLED_DIGITS digits, at least one of
+    them spelled out or typed with letters: (tokens as (start, end, digits), start, end)."""
     words = _digit_words()
-    builder = _Builder()
+    runs = []
+    run: list[tuple[int, int, str]] = []
+    spelled = False
+
+    def close() -> None:
+        if spelled and sum(len(d) for _, _, d in run) >= _MIN_SPELLED_DIGITS:
+            runs.append((list(run), run[0][0], run[-1][1]))
+
+    for tok in _TOKEN_RE.finditer(text):
+        word = words.get(tok.group().casefold())
+        digits = word if word is not None else _digit_token(tok.group())
+        joined = bool(run) and _WORD_GAP_RE.fullmatch(text, run[-1][1], tok.start()) is not None
+        if digits is None or not joined:
+            close()
+            run, spelled = [], False
+        if digits is not None:
+            run.append((tok.start(), tok.end(), digits))
+            spelled = spelled or word is not None or digits != tok.group()
+    close()
+    return runs
+
+
+def digit_view(view: View) -> View:
+    """The normalised view with numbers typed to dodge a filter written as digits.
+
+    Separators between digits become spaces in place (same length, same offsets); only
+    a text with a spelled-out run is rebuilt character by character.
+    """
+    text = _DIGIT_SEPARATOR_RE.sub(" ", view.text)
+    runs = _spelled_runs(text)
+    if not runs:
+        return view if text == view.text else View(text, view.starts, view.ends)
     src_start = view.starts or list(range(len(text)))
     src_end = view.ends or list(range(1, len(text) + 1))
-
-    def copy(lo: int, hi: int) -> None:
-        for i in range(lo, hi):
-            c = text[i]
-            if c in "._," and _DIGIT_SEPARATOR_RE.match(text, i):
-                c = " "
-            builder.add(c, src_start[i], src_end[i])
-
-    tokens = list(_TOKEN_RE.finditer(text))
+    builder = _Builder()
     pos = 0
-    i = 0
-    changed = False
-    while i < len(tokens):
-        # A run of tokens that each stand for digits, joined by short gaps.
-        j = i
-        run: list[tuple[re.Match[str], str, bool]] = []
-        while j < len(tokens):
-            tok = tokens[j]
-            if run and not _WORD_GAP_RE.fullmatch(text, run[-1][0].end(), tok.start()):
-                break
-            word = words.get(tok.group().casefold())
-            digits = word if word is not None else _digit_token(tok.group())
-            if digits is None:
-                break
-            run.append((tok, digits, word is not None or digits != tok.group()))
-            j += 1
-        spelled = any(flag for _, _, flag in run)
-        if run and spelled and sum(len(d) for _, d, _ in run) >= _MIN_SPELLED_DIGITS:
-            copy(pos, run[0][0].start())
-            for tok, digits, _flag in run:
-                builder.add(digits, src_start[tok.start()], src_end[tok.end() - 1])
-            pos = run[-1][0].end()
-            changed = True
-            i = j
-        else:
-            i = max(j, i + 1)
-    copy(pos, len(text))
-    result = builder.view()
-    if not changed and result.text == text:
-        return view
-    return result
+    for tokens, start, end in runs:
+        for i in range(pos, start):
+            builder.add(text[i], src_start[i], src_end[i])
+        for tok_start, tok_end, digits in tokens:
+            builder.add(digits, src_start[tok_start], src_end[tok_end - 1])
+        pos = end
+    for i in range(pos, len(text)):
+        builder.add(text[i], src_start[i], src_end[i])
+    return builder.view()
