@@ -2,6 +2,7 @@
 
     python bench/guard_corpus.py            # summary by kind and by language
     python bench/guard_corpus.py --misses   # also list the texts it gets wrong
+    python bench/guard_corpus.py --heldout  # the held-out corpus instead
 
 A personal text counts as caught when a finding of its kind covers the planted data
 (what the tests require); "any kind" counts a text caught by a finding of another kind
@@ -21,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reporting.reports.guard import Finding, find_personal_data  # noqa: E402
-from tests.reports.guard_corpus import OPERATIONAL, PERSONAL  # noqa: E402
+from tests.reports import guard_corpus, guard_corpus_heldout  # noqa: E402
 
 # Characters a finding may fall short of the planted data at either end (a closing
 # bracket or an invisible character).
@@ -42,7 +43,12 @@ def caught(kind: str, text: str, planted: str, any_kind: bool = False) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--heldout", action="store_true",
+                        help="measure tests/reports/guard_corpus_heldout.py, written after "
+                             "the detectors were tuned on the main corpus")
     args = parser.parse_args(argv)
+    corpus = guard_corpus_heldout if args.heldout else guard_corpus
+    PERSONAL, OPERATIONAL = corpus.PERSONAL, corpus.OPERATIONAL  # noqa: N806
 
     total: Counter[str] = Counter()
     hits: Counter[str] = Counter()

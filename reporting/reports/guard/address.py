@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from reporting.reports.guard.base import Span, WordFinder, load_data
+from reporting.reports.guard.base import MARKS, Span, WordFinder, load_data
 
 kind = "street_address"
 
@@ -43,10 +43,11 @@ _UNITS = (r"km|m|kg|nm|persons?|people|migrants?|hours?|hrs|days?|minutes?|times
           r"|orang|kali|menit|minggu|bulan|tahun|%")
 # Particles a street's name may open with in lower case ("rue de la Paix").
 _PARTICLES = frozenset({"de", "del", "la", "le", "du", "des", "di", "da", "van", "al"})
-_NAME = r"[^\W\d_][\w'.\-]{0,30}(?:\s{1,2}[^\W\d_][\w'.\-]{0,30}){0,4}"
+_NAME = rf"[^\W\d_][\w{MARKS}'.\-]{{0,30}}(?:\s{{1,2}}[^\W\d_][\w{MARKS}'.\-]{{0,30}}){{0,4}}"
 _AFTER_STREET_WORD_RE = re.compile(
     rf"\s{{0,2}}(?P<name>{_NAME})?[\s,]{{0,3}}(?:(?i:{_MARKER_ALT})\.?\s{{0,2}})?"
-    rf"(?P<house>{_HOUSE_NUMBER})(?![0-9])(?!\s?(?i:{_UNITS})\b)"
+    rf"(?P<house>{_HOUSE_NUMBER}(?:[\s,]{{1,3}}(?i:{_MARKER_ALT})\.?\s{{0,2}}{_HOUSE_NUMBER}){{0,2}})"
+    rf"(?![0-9])(?!\s?(?i:{_UNITS})\b)"
 )
 _NUMBER_BEFORE_RE = re.compile(
     rf"(?:(?i:{_MARKER_ALT})\.?\s{{0,2}})?(?<![0-9.,])({_HOUSE_NUMBER})[\s,]{{1,3}}$"

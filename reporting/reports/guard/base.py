@@ -67,6 +67,12 @@ class Detector(Protocol):
 
 
 HAS_DIGIT_RE = re.compile(r"[0-9]")
+# Combining marks of the region's scripts (Thai and Burmese vowels, Arabic harakat,
+# Indic matras...). They belong to words but are not letters to Python's \w.
+MARKS = ("\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903"
+         "\u093a-\u094f\u0981-\u0983\u09bc-\u09d7\u0b82\u0bbe-\u0bcd\u0d81-\u0d83"
+         "\u0dca-\u0ddf\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u0eb1\u0eb4-\u0ebc\u0ec8-\u0ecd"
+         "\u102b-\u103e\u17b4-\u17d3")
 NON_DIGIT_RE = re.compile(r"[^0-9]")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)

@@ -70,6 +70,10 @@ _GROUP_SEPARATOR_RE = re.compile(r"[ -]")
 _SPACED_DOC_RE = re.compile(
     r"\s{0,3}((?:[A-Z]{1,3}[ -])?[0-9]{1,8}(?:[ -][0-9]{1,8}){0,4})(?![A-Za-z0-9])"
 )
+# "KTP atas nama tersangka bernomor 5171...": a marker later in the phrase.
+_INNER_MARKER_RE = re.compile(
+    r"(?i:\b(?:bernomor|bernombor|nomor|nombor|number(?:ed)?|no\.|numéro|número|номер)\s{0,3}:?"
+    r"\s{0,3}$|[#№]\s{0,3}$)")
 _PLATE_AFTER_RE = re.compile(r"\s{1,3}(?i:plates?|number\s+plates?)\b")
 # Straight after the word without a marker, spaced groups count with this many digits.
 _MIN_UNMARKED_SPACED_DIGITS = 7
@@ -143,7 +147,8 @@ class DocumentNumberDetector:
                 continue
             end = tok.start() + len(token)
             compact = token.replace("-", "")
-            if compact.isdigit() and tok.start() >= bare_limit:
+            if compact.isdigit() and tok.start() >= bare_limit and not _INNER_MARKER_RE.search(
+                    text, word_end, tok.start()):
                 continue
             if (looks_like_document_number(token) or national_id_ok(compact)) and doc_token_ok(
                 text, tok.start(), end

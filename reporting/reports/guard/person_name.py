@@ -31,7 +31,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from reporting.reports.guard.base import Span, WordFinder, load_data
+from reporting.reports.guard.base import MARKS, Span, WordFinder, load_data
 from reporting.reports.guard.gazetteer import is_place, not_a_person, org_words
 
 kind = "person_name"
@@ -70,7 +70,7 @@ MAX_NAME_WORDS = 4
 # How far before a naming phrase a thing noun makes it about a thing.
 THING_WINDOW = 30
 _LEAD_RE = re.compile(r"[\s,:\"'“”‘’(]{0,4}")
-_WORD_RE = re.compile(r"[^\W\d_][\w'’\-.]{0,30}")
+_WORD_RE = re.compile(rf"[^\W\d_][\w{MARKS}'’\-.]{{0,30}}")
 _PARTICLES = frozenset({"bin", "binti", "bt", "bte", "b.", "van", "von", "de", "da", "del",
                         "al", "el", "ul", "ud", "abu", "ibn", "di", "dos", "la", "le", "y"})
 _COMPOUND_RE = re.compile(r"(?<!^al)(?<!^el)-[a-z]")
