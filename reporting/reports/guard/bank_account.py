@@ -16,7 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from reporting.reports.guard.base import HAS_DIGIT_RE, Span, WordFinder, load_data
+from reporting.reports.guard.base import (
+    HAS_DIGIT_RE,
+    NOT_NUMBER_WINDOW,
+    TOKEN_SLACK,
+    Span,
+    WordFinder,
+    load_data,
+)
 from reporting.reports.guard.dates import inside_date
 from reporting.reports.guard.phone import NOT_NUMBER_AFTER_RE, NOT_NUMBER_BEFORE_RE
 
@@ -45,7 +52,7 @@ class BankAccountDetector:
             stop = _SENTENCE_END_RE.search(text, begin, limit)
             if stop:
                 limit = stop.start()
-            for m in _ACCOUNT_RE.finditer(text, begin, min(len(text), limit + 30)):
+            for m in _ACCOUNT_RE.finditer(text, begin, min(len(text), limit + TOKEN_SLACK)):
                 if m.start() >= limit:
                     break
                 digits = sum(c.isdigit() for c in m.group())
@@ -54,7 +61,8 @@ class BankAccountDetector:
                 if (
                     m.group().replace(" ", "").replace("-", "").endswith("00000")
                     or inside_date(text, m.start(), m.end())
-                    or NOT_NUMBER_BEFORE_RE.search(text, max(0, m.start() - 12), m.start())
+                    or NOT_NUMBER_BEFORE_RE.search(text, max(0, m.start() - NOT_NUMBER_WINDOW),
+                                                   m.start())
                     or NOT_NUMBER_AFTER_RE.match(text, m.end())
                 ):
                     continue

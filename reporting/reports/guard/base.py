@@ -66,6 +66,14 @@ class Detector(Protocol):
     def find(self, text: str) -> Iterator[Span]: ...
 
 
+# Windows, in characters, that the detectors share.
+# Before a number, where a word makes it something else ("flight", "USD", "IMO").
+NOT_NUMBER_WINDOW = 12
+# Slack past a window's end that lets a token starting inside it finish.
+TOKEN_SLACK = 30
+# Around a token, where a date that contains it is looked for.
+DATE_WINDOW = 30
+
 HAS_DIGIT_RE = re.compile(r"[0-9]")
 # Combining marks of the region's scripts (Thai and Burmese vowels, Arabic harakat,
 # Indic matras...). They belong to words but are not letters to Python's \w.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from reporting.reports.guard.base import load_data
+from reporting.reports.guard.base import DATE_WINDOW, load_data
 
 
 def _month_names() -> list[str]:
@@ -74,5 +74,5 @@ YEAR_WORDS = _YEAR_WORDS
 
 def inside_date(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] overlaps a date; only the neighbourhood is scanned."""
-    lo, hi = max(0, start - 30), min(len(text), end + 30)
+    lo, hi = max(0, start - DATE_WINDOW), min(len(text), end + DATE_WINDOW)
     return any(m.start() < end and start < m.end() for m in DATE_RE.finditer(text, lo, hi))

@@ -22,7 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from reporting.reports.guard.base import HAS_DIGIT_RE, Span, WordFinder, load_data
+from reporting.reports.guard.base import (
+    HAS_DIGIT_RE,
+    NOT_NUMBER_WINDOW,
+    TOKEN_SLACK,
+    Span,
+    WordFinder,
+    load_data,
+)
 from reporting.reports.guard.dates import inside_date
 from reporting.reports.guard.national_id import RECORD_QUALIFIER_RE, national_id_ok
 from reporting.reports.guard.phone import (
@@ -80,6 +87,7 @@ _MIN_UNMARKED_SPACED_DIGITS = 7
 _YEAR_GROUP_RE = re.compile(r"(?:19|20)[0-9]{2}")
 _MIN_SPACED_DOC_DIGITS = 5
 _YEAR_RANGE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:-(?:19|20)?[0-9]{2})+")
+_LAW_WINDOW = 15
 _LAW_RE = re.compile(r"(?i:\b(?:law|uu|undang-undang|act|regulation|perpres|pp)\s{0,3}$)")
 
 
@@ -101,7 +109,7 @@ def doc_token_ok(text: str, start: int, end: int) -> bool:
     """Whether the token at start..end is not a date, an amount, a flight or a count."""
     if inside_date(text, start, end):
         return False
-    if NOT_NUMBER_BEFORE_RE.search(text, max(0, start - 12), start):
+    if NOT_NUMBER_BEFORE_RE.search(text, max(0, start - NOT_NUMBER_WINDOW), start):
         return False
     return not NOT_NUMBER_AFTER_RE.match(text, end)
 
@@ -139,7 +147,7 @@ class DocumentNumberDetector:
         if stop:
             limit = stop.start()
         # Slack past the limit lets a token that starts inside it finish.
-        for tok in _TOKEN_RE.finditer(text, after, limit + 30):
+        for tok in _TOKEN_RE.finditer(text, after, limit + TOKEN_SLACK):
             if tok.start() >= limit:
                 break
             token = tok.group().rstrip(".")
@@ -155,7 +163,7 @@ class DocumentNumberDetector:
             ):
                 yield tok.start(), end
         # National numbers are often written in spaced groups ("3171 0117 ...").
-        for grp in _DIGIT_GROUPS_RE.finditer(text, after, limit + 30):
+        for grp in _DIGIT_GROUPS_RE.finditer(text, after, limit + TOKEN_SLACK):
             if grp.start() >= min(limit, bare_limit):
                 break
             if national_id_ok(_GROUP_SEPARATOR_RE.sub("", grp.group())) and doc_token_ok(
@@ -199,5 +207,5 @@ class DocumentNumberDetector:
             shaped = not compact.isdigit() and looks_like_document_number(token)
             if (shaped or (compact.isdigit() and national_id_ok(compact))) and doc_token_ok(
                 text, tok.start(), end
-            ) and not _LAW_RE.search(text, max(0, tok.start() - 15), tok.start()):
+            ) and not _LAW_RE.search(text, max(0, tok.start() - _LAW_WINDOW), tok.start()):
                 yield tok.start(), end

@@ -74,6 +74,9 @@ _WORD_RE = re.compile(rf"[^\W\d_][\w{MARKS}'’\-.]{{0,30}}")
 _PARTICLES = frozenset({"bin", "binti", "bt", "bte", "b.", "van", "von", "de", "da", "del",
                         "al", "el", "ul", "ud", "abu", "ibn", "di", "dos", "la", "le", "y"})
 _COMPOUND_RE = re.compile(r"(?<!^al)(?<!^el)-[a-z]")
+_SO_CALLED_WINDOW = 5
+# Before a title, where an organisation's or a street's word makes it part of a name.
+ORG_BEFORE_WINDOW = 12
 _SO_CALLED_RE = re.compile(r"(?i:so-|code-|code\s)$")
 _SENTENCE_GAP_RE = re.compile(r"[.;!?]")
 
@@ -143,7 +146,7 @@ class PersonNameDetector:
             if found and self._is_person(text, cue.start(), found[2], []):
                 yield found[0], found[1]
         for cue in NAMING.finditer(text):
-            if _SO_CALLED_RE.search(text, max(0, cue.start() - 5), cue.start()):
+            if _SO_CALLED_RE.search(text, max(0, cue.start() - _SO_CALLED_WINDOW), cue.start()):
                 continue
             things = _THING_NOUNS.finditer(text[max(0, cue.start() - THING_WINDOW):cue.start()])
             if things:
@@ -160,5 +163,5 @@ class PersonNameDetector:
             return False
         # "RSUD Dr. Soetomo", "Jalan Haji Agus Salim": a title inside an
         # organisation's or a street's name.
-        before = text[max(0, cue_start - 12):cue_start].split()
+        before = text[max(0, cue_start - ORG_BEFORE_WINDOW):cue_start].split()
         return not (before and before[-1].casefold().strip(".") in org_words())

@@ -34,7 +34,13 @@ from collections.abc import Iterator
 
 import phonenumbers
 
-from reporting.reports.guard.base import NON_DIGIT_RE, Span, WordFinder, load_data
+from reporting.reports.guard.base import (
+    NON_DIGIT_RE,
+    NOT_NUMBER_WINDOW,
+    Span,
+    WordFinder,
+    load_data,
+)
 from reporting.reports.guard.dates import DATE_RE, DAY, MON_NUM, YEAR4
 
 kind = "phone_number"
@@ -327,7 +333,8 @@ def _find_trunkless_mobiles(text: str) -> Iterator[Span]:
             # "IDR 15000000000", "15000000000 rupiah": round amounts, not numbers.
             if (
                 digits.endswith("00000")
-                or NOT_NUMBER_BEFORE_RE.search(text, max(0, m.start() - 12), m.start())
+                or NOT_NUMBER_BEFORE_RE.search(text, max(0, m.start() - NOT_NUMBER_WINDOW),
+                                               m.start())
                 or NOT_NUMBER_AFTER_RE.match(text, m.end())
             ):
                 continue
@@ -354,12 +361,12 @@ def _find_bare_internationals(text: str) -> Iterator[Span]:
         digits = NON_DIGIT_RE.sub("", m.group())
         if digits.endswith("00000") or NOT_NUMBER_AFTER_RE.match(text, m.end()):
             continue
-        if not _LINK_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()):
+        if not _LINK_BEFORE_RE.search(text, max(0, m.start() - CONTACT_WINDOW), m.start()):
             if contacts is None:
                 contacts = [w.end() for w in _CONTACT_WORDS.finditer(text)]
             if not _contact_word_before(text, m.start(), contacts):
                 continue
-            if NOT_NUMBER_BEFORE_RE.search(text, max(0, m.start() - 12), m.start()):
+            if NOT_NUMBER_BEFORE_RE.search(text, max(0, m.start() - NOT_NUMBER_WINDOW), m.start()):
                 continue
         # Past the budget (a text stuffed with such runs) a candidate counts unchecked.
         if not budget.spend(_VALIDATION_COST) or is_valid_international(digits):

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from reporting.reports.guard.base import Span, WordFinder, load_data
-from reporting.reports.guard.national_id import RECORD_QUALIFIER_RE
+from reporting.reports.guard.base import NOT_NUMBER_WINDOW, Span, WordFinder, load_data
+from reporting.reports.guard.national_id import RECORD_QUALIFIER_RE, RECORD_WINDOW
 
 kind = "vehicle_plate"
 
@@ -40,8 +40,9 @@ class VehiclePlateDetector:
         if not any(c.isdigit() for c in text):
             return
         for word in PLATE_WORDS.finditer(text):
-            if _VESSEL_RE.search(text, max(0, word.start() - 12), word.start()) or \
-                    RECORD_QUALIFIER_RE.search(text, max(0, word.start() - 20), word.start()):
+            if _VESSEL_RE.search(text, max(0, word.start() - NOT_NUMBER_WINDOW), word.start()) or \
+                    RECORD_QUALIFIER_RE.search(text, max(0, word.start() - RECORD_WINDOW),
+                                               word.start()):
                 continue
             gap = _GAP_RE.match(text, word.end())
             start = gap.end() if gap else word.end()
