@@ -154,9 +154,14 @@ def _fold_confusables(view: View) -> View:
     if text.isascii():
         return view
     out = list(text)
-    for i, c in enumerate(text):
-        if not c.isascii() and not c.isalnum() and c in table:
-            out[i] = table[c]
+    # Look-alike punctuation ("․" one-dot leader, "։" Armenian colon) becomes
+    # its ASCII twin everywhere; symbols that merely resemble a letter ("°" and "o")
+    # stay, or "12°34'S" would turn into a token.
+    for m in _NON_ASCII_RE.finditer(text):
+        for i in range(m.start(), m.end()):
+            c = text[i]
+            if not c.isalnum() and c in table and not table[c].isalnum():
+                out[i] = table[c]
     for m in _WORD_RE.finditer(text):
         word = m.group()
         if word.isascii() or not any(c.isascii() for c in word):
@@ -188,7 +193,7 @@ def _char_forms(c: str) -> str:
 
 def normalise(text: str) -> View:
     """The normalised view of text (see the module's docstring)."""
-    if text.isascii() and "%" not in text and "&" not in text:
+    if text.isascii() and ("%" not in text and "&" not in text or not _ESCAPE_RE.search(text)):
         return identity(text)
     builder = _Builder()
 
@@ -241,9 +246,12 @@ _LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1"})
 
 def _digit_token(token: str) -> str | None:
     """The digits a token stands for, or None."""
-    if token.isdigit() and token.isascii():
-        return token
-    if len(token) > 1:
+    if token.isascii():
+        if token.isdigit():
+            return token
+        if token.isalpha():
+            return None  # an ordinary word (digit words were looked up before)
+    elif len(token) > 1:
         # Scripts written without spaces: "零八一二..." is one token of one-character words.
         spelled = [_digit_words().get(c, "") for c in token]
         if all(len(d) == 1 for d in spelled):
