@@ -46,6 +46,8 @@ PERSONAL: list[tuple[str, str, str, str]] = [
      "s\u0430mple.broker@gm\u0430il.com"),
     ("email", "id", "Pemesanan lewat email agen_contoh88@yahoo.com sebelum berangkat.",
      "agen_contoh88@yahoo.com"),
+    ("email", "en", "Spaced out to dodge filters: b u d i @ g m a i l . c o m",
+     "b u d i @ g m a i l . c o m"),
     # ------------------------------------------------------------------ phones
     ("phone_number", "id", "Nomor HP calo 0812.3456.7890 ditemukan di perahu.", "0812.3456.7890"),
     ("phone_number", "en", "Broker's number 0812_3456_7890 was on a sticker.", "0812_3456_7890"),
@@ -134,6 +136,7 @@ PERSONAL: list[tuple[str, str, str, str]] = [
      "\u0410\u04121234567"),
     ("document_number", "en", "Malaysian IC 770305 02 1234 was photocopied.", "770305 02 1234"),
     ("document_number", "en", "Sri Lankan NIC 853400937V on a boarding list.", "853400937V"),
+    ("document_number", "en", "Written as p a s s p o r t A1234567 in the chat.", "A1234567"),
     # ------------------------------------------------------------------ IBAN
     ("iban", "en", "Wired to de89 3704 0044 0532 0130 00 in two parts.",
      "de89 3704 0044 0532 0130 00"),
@@ -492,4 +495,6 @@ OPERATIONAL: list[tuple[str, str]] = [
     ("en", "IDR 15000000000 in proceeds was reported by the financial intelligence unit."),
     ("en", "Each of the 12 suspects was charged under Article 120 (1)."),
     ("en", "Evidence included 3 GPS units, 2 satellite phones and 1 laptop."),
+    ("en", "Mr. President of the fishermen's association was not involved."),
+    ("en", "Groups A, B, C, D and E were interviewed separately on 3 May 2024."),
 ]

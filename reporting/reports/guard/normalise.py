@@ -15,7 +15,9 @@ that look Latin). The guard therefore screens the original text *and* a normalis
    in the ``confusable_homoglyphs`` package) lists as look-alikes of an ASCII character
    are folded to it, inside words that also hold ASCII letters or digits (so that a
    Russian or Greek word stays itself and its own context words still match); look-alike
-   punctuation is folded everywhere.
+   punctuation is folded everywhere;
+6. words typed with a space between every character ("p a s s p o r t",
+   "b u d i @ g m a i l . c o m") are joined.
 
 ``digit_view`` goes further for the detectors of phone and card numbers only: digits
 spelled out in words ("zero eight one two ...", "nol delapan satu ..."), the letters O
@@ -191,10 +193,35 @@ def _char_forms(c: str) -> str:
     return "".join(out)
 
 
+# "b u d i @ g m a i l . c o m", "p a s s p o r t": five or more single characters
+# separated by single spaces are one word typed apart.
+_LETTER_SPACED_RE = re.compile(r"(?<!\S)(?:\S ){4,}\S(?!\S)")
+
+
+def _despaced(view: View) -> View:
+    text = view.text
+    runs = list(_LETTER_SPACED_RE.finditer(text))
+    if not runs:
+        return view
+    starts = view.starts or list(range(len(text)))
+    ends = view.ends or list(range(1, len(text) + 1))
+    builder = _Builder()
+    pos = 0
+    for m in runs:
+        for i in range(pos, m.start()):
+            builder.add(text[i], starts[i], ends[i])
+        for i in range(m.start(), m.end(), 2):
+            builder.add(text[i], starts[i], ends[i])
+        pos = m.end()
+    for i in range(pos, len(text)):
+        builder.add(text[i], starts[i], ends[i])
+    return builder.view()
+
+
 def normalise(text: str) -> View:
     """The normalised view of text (see the module's docstring)."""
     if text.isascii() and ("%" not in text and "&" not in text or not _ESCAPE_RE.search(text)):
-        return identity(text)
+        return _despaced(identity(text))
     builder = _Builder()
 
     def plain(lo: int, hi: int) -> None:
@@ -216,7 +243,7 @@ def normalise(text: str) -> View:
             builder.add(_char_forms(c), m.start(), m.end())
         pos = m.end()
     plain(pos, len(text))
-    return _fold_confusables(builder.view())
+    return _despaced(_fold_confusables(builder.view()))
 
 
 # ---------------------------------------------------------------------------
