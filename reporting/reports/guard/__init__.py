@@ -24,7 +24,6 @@ before the guard runs.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping
 from typing import Any
 
@@ -127,17 +126,13 @@ def find_personal_data(text: str) -> list[Finding]:
     if digits.text != view.text:
         collect(DIGIT_DETECTORS, digits.text, digits.original)
 
-    # Accepted intervals never overlap, so sorted by start they are sorted by end too,
-    # and one binary search finds the only neighbours a new span could overlap.
-    starts: list[int] = []
+    # Spans in order of priority claim their characters; a span that meets a claimed
+    # character is dropped. Each span is short, so this is linear in the text.
+    claimed = bytearray(len(text))
     accepted: list[tuple[int, int, str]] = []
     for kind, start, end in sorted(spans, key=lambda s: (PRIORITY[s[0]], s[1], -s[2])):
-        i = bisect.bisect_left(starts, start)
-        if i < len(accepted) and accepted[i][0] < end:
-            continue
-        if i > 0 and accepted[i - 1][1] > start:
-            continue
-        starts.insert(i, start)
-        accepted.insert(i, (start, end, kind))
-    return [Finding(kind, start, end) for start, end, kind in accepted]
+        if claimed.find(1, start, end) == -1:
+            claimed[start:end] = b"\x01" * (end - start)
+            accepted.append((start, end, kind))
+    return [Finding(kind, start, end) for start, end, kind in sorted(accepted)]
 
