@@ -294,6 +294,9 @@ PERSONAL: list[tuple[str, str, str, str]] = [
     ("person_name", "en", "Skipper Rahim Udaharan steered the boat.", "Rahim Udaharan"),
     ("person_name", "en", "Captain Fakename took the wheel at night.", "Fakename"),
     ("person_name", "tl", "Ang recruiter na si Mang Halimbawa ang nag-ayos.", "Halimbawa"),
+    ("person_name", "en", "Jack Placeholder, the recruiter, was arrested in Medan.",
+     "Jack Placeholder"),
+    ("person_name", "id", "Budi Contoh (sopir) melarikan diri.", "Budi Contoh"),
 ]
 
 OPERATIONAL: list[tuple[str, str]] = [
@@ -497,4 +500,8 @@ OPERATIONAL: list[tuple[str, str]] = [
     ("en", "Evidence included 3 GPS units, 2 satellite phones and 1 laptop."),
     ("en", "Mr. President of the fishermen's association was not involved."),
     ("en", "Groups A, B, C, D and E were interviewed separately on 3 May 2024."),
+    ("en", "Later, the driver fled towards Padang Besar."),
+    ("en", "Last Tuesday, the skipper was paid in cash."),
+    ("en", "Sri Lanka Navy, the captain reported, fired warning shots."),
+    ("en", "Kuala Lumpur International Airport (the hub) saw 5 detections."),
 ]

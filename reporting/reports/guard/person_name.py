@@ -10,6 +10,8 @@ Burmese, Khmer, Bengali...), the next word:
   ("Pak Budi", not "pak" in running text); Chinese ones after the name (王先生);
 * after a role word (driver, skipper, captain, organiser, recruiter, broker, agent,
   sopir, nakhoda, tekong, passeur, capitán, водитель ...), optionally after a comma;
+* before a role word, set apart by a comma or a bracket ("Budi Contoh, the recruiter",
+  "Budi Contoh (driver)"), when two or more capitalised words;
 * after a naming phrase (named, called, known as, alias, a.k.a., in the name of,
   bernama, atas nama, dikenal sebagai, llamado, nommé, по имени, tên là, المدعو ...).
 
@@ -32,7 +34,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from reporting.reports.guard.base import MARKS, Span, WordFinder, load_data
-from reporting.reports.guard.gazetteer import is_place, not_a_person, org_words
+from reporting.reports.guard.gazetteer import is_place, not_a_person, not_names, org_words
 
 kind = "person_name"
 
@@ -75,6 +77,13 @@ _PARTICLES = frozenset({"bin", "binti", "bt", "bte", "b.", "van", "von", "de", "
                         "al", "el", "ul", "ud", "abu", "ibn", "di", "dos", "la", "le", "y"})
 _COMPOUND_RE = re.compile(r"(?<!^al)(?<!^el)-[a-z]")
 _SO_CALLED_WINDOW = 5
+# "Budi Contoh, the recruiter, ...", "Budi Contoh (driver)": a name set before a role word.
+APPOSITION_WINDOW = 80
+_CAP_WORD = rf"[A-Z\u00c0-\u024f\u1e00-\u1eff][\w{MARKS}'’\-]{{1,30}}"
+_APPOSITION_RE = re.compile(
+    rf"(?<![\w{MARKS}])(?P<name>(?:{_CAP_WORD}[ \u00a0]){{1,3}}{_CAP_WORD})"
+    r"(?:,\s{1,2}|\s{1,2}\(\s{0,2})(?i:(?:the|a|an|our|their|his|her)\s{1,2})?$"
+)
 # Before a title, where an organisation's or a street's word makes it part of a name.
 ORG_BEFORE_WINDOW = 12
 _SO_CALLED_RE = re.compile(r"(?i:so-|code-|code\s)$")
@@ -145,6 +154,16 @@ class PersonNameDetector:
             found = _name_after(text, cue.end())
             if found and self._is_person(text, cue.start(), found[2], []):
                 yield found[0], found[1]
+            before = _APPOSITION_RE.search(text, max(0, cue.start() - APPOSITION_WINDOW),
+                                           cue.start())
+            if before:
+                words = before.group("name").split()
+                # Two words at least, none of them a weekday, month or article: "Later,
+                # the driver" and "Last Tuesday, the skipper" are not names.
+                if len(words) >= 2 and not any(
+                        w.casefold() in not_names() for w in words) \
+                        and self._is_person(text, before.start("name"), words, []):
+                    yield before.span("name")
         for cue in NAMING.finditer(text):
             if _SO_CALLED_RE.search(text, max(0, cue.start() - _SO_CALLED_WINDOW), cue.start()):
                 continue
