@@ -90,6 +90,9 @@ PERSONAL: list[tuple[str, str, str, str]] = [
     ("phone_number", "en", "Card number 0812,3456,7890 scribbled on the hull.", "0812,3456,7890"),
     ("phone_number", "en", "WhatsApp +61 4l2 345 678 with a lower-case L for one.",
      "+61 4l2 345 678"),
+    ("phone_number", "en", "Singapore handler, WhatsApp 9123 4567, arranged the transfer.",
+     "9123 4567"),
+    ("phone_number", "ms", "Ejen di Brunei, tel: 712 3456, menerima bayaran.", "712 3456"),
     # ------------------------------------------------------------------ MRZ
     ("mrz", "en", f"MRZ of the seized passport: {TD3_IDN.lower()}", TD3_IDN.lower()),
     ("mrz", "en", "Typed with spaces: P<IDN SANTOSO<<BUDI<<<<<<<<<<<<<<<<<<<<<<<<<< in the note.",

@@ -19,9 +19,14 @@ spelled out in words ("zero eight one two ...", "nol delapan satu ..."), are cau
 because this detector also runs on ``normalise.digit_view``; fullwidth and other
 non-ASCII digits, zero-width characters and escapes reach it decoded by ``normalise``.
 
-Misses: 8-digit landlines without a trunk prefix (Singapore, Brunei, old Yangon
-numbers) and bare national numbers of regions outside the Bali Process with no phone
-word nearby: they are indistinguishable from amounts and serials. A text stuffed with
+* numbers of regions without a trunk prefix (Singapore "9123 4567", Brunei, Timor-Leste,
+  Hong Kong, Spain...) straight after a word that can only mean a phone or an app
+  ("WhatsApp", "tel", "mobile", "HP", "Signal"...: ``strict`` in the data file).
+
+Misses: numbers of regions without a trunk prefix with no such word right before them,
+old 8-digit Yangon landlines, and bare national numbers of regions outside the Bali
+Process with no phone word nearby: they are indistinguishable from amounts and
+serials. A text stuffed with
 hundreds of number-like runs exhausts the validation budget; past it, candidates that
 look like numbers are reported unconfirmed (never let through).
 """
@@ -373,6 +378,52 @@ def _find_bare_internationals(text: str) -> Iterator[Span]:
             yield m.span()
 
 
+# Regions whose national numbers have no trunk prefix (Singapore, Brunei, Timor-Leste,
+# Hong Kong, Spain, Italy...): a bare 7-12 digit number is one of theirs only straight
+# after a word that means a phone or a messaging app, never after "number" or "call".
+TRUNKLESS_REGIONS = tuple(
+    region for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+    if not phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+)
+_TRUNKLESS_FIRST = ("SG", "BN", "TL", "MV", "HK", "MO", "FJ", "PG")
+_TRUNKLESS_ORDER = (*_TRUNKLESS_FIRST,
+                    *(r for r in TRUNKLESS_REGIONS if r not in _TRUNKLESS_FIRST))
+_STRICT_PHONE_WORDS = WordFinder(load_data("contact_words.json")["strict"])
+# Between the word and the number: a colon, "no.", "number" or blanks.
+_STRICT_GAP_RE = re.compile(r"(?i:[\s:#.\-]{0,3}(?:no\.?|nr\.?|number|num)?[\s:#.\-]{0,3})")
+_BARE_NATIONAL_RE = re.compile(r"[1-9](?:[ \-]?[0-9]){6,11}(?![0-9A-Za-z])")
+
+
+def _find_trunkless_nationals(text: str) -> Iterator[Span]:
+    budget = Budget(PHONE_WORK_UNITS)
+    for word in _STRICT_PHONE_WORDS.finditer(text):
+        gap = _STRICT_GAP_RE.match(text, word.end())
+        start = gap.end() if gap else word.end()
+        m = _BARE_NATIONAL_RE.match(text, start)
+        if not m or NOT_NUMBER_AFTER_RE.match(text, m.end()):
+            continue
+        digits = NON_DIGIT_RE.sub("", m.group())
+        for region in _TRUNKLESS_ORDER:
+            if len(digits) not in _TRUNKLESS_LENGTHS[region]:
+                continue
+            if not budget.spend(_VALIDATION_COST):
+                return
+            number = phonenumbers.PhoneNumber(
+                country_code=phonenumbers.country_code_for_region(region),
+                national_number=int(digits))
+            if phonenumbers.is_valid_number_for_region(number, region):
+                yield m.span()
+                break
+
+
+_TRUNKLESS_LENGTHS = {
+    region: frozenset(
+        phonenumbers.PhoneMetadata.metadata_for_region(region).general_desc.possible_length
+    )
+    for region in TRUNKLESS_REGIONS
+}
+
+
 class PhoneDetector:
     kind = kind
 
@@ -382,3 +433,4 @@ class PhoneDetector:
         yield from _find_formatted(text)
         yield from _find_trunkless_mobiles(text)
         yield from _find_bare_internationals(text)
+        yield from _find_trunkless_nationals(text)
