@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import ValidationError, validate
 from mrz.checker.mrva import MRVACodeChecker
 from mrz.checker.mrvb import MRVBCodeChecker
@@ -773,3 +775,23 @@ def test_a_megabyte_narrative_over_http_is_a_prompt_4xx(client, make_token) -> N
     body["narrative"] = "0812 " * (ONE_MB // 5)
     response = client.post("/api/v1/reports", json=body, headers=bearer(secret))
     assert response.status_code in (413, 422)
+
+
+# ---- any text at all -------------------------------------------------------------------
+
+_PIECES = st.sampled_from([
+    *"0123456789 .,-_/+@<«&%#;:()OolI", "\u200b", "\u00ad", "\uff10", "\u0660", "\u0e51",
+    "zero", "nol", "passport", "no.", "DOB", "born", "Jl.", "Mr", "driver", "&#64;", "%40",
+    "&amp;", "\u0430", "P<", "t.me/", "0x", "bc1", "\u0301", "\u00df", "\u0130", "\ufb01",
+    "\u0e31", "\u0e16\u0e19\u0e19", "\u8def", "\u53f7",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join) | st.text(max_size=200))
+def test_any_text_gets_in_range_non_overlapping_findings(text: str) -> None:
+    findings = find_personal_data(text)
+    for f in findings:
+        assert 0 <= f.start < f.end <= len(text)
+    for a, b in zip(findings, findings[1:], strict=False):
+        assert a.end <= b.start
