@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Protocol, runtime_checkable
 
@@ -148,42 +148,72 @@ def _alternation(words: list[str]) -> str:
     )
 
 
+_WORD_START_RE = re.compile(r"(?<!\w)\w")
+
+
+@lru_cache(maxsize=8)
+def _prefix_index(text: str) -> dict[str, list[int]]:
+    """Where words start, keyed by their first one, two and three lower-case characters.
+
+    Built once per text (every finder of one screening shares it), so a finder looks its
+    stems up instead of scanning the text once per stem.
+    """
+    low = lowered(text)
+    index: dict[str, list[int]] = {}
+    for m in _WORD_START_RE.finditer(low):
+        pos = m.start()
+        for size in (1, 2, 3):
+            index.setdefault(low[pos : pos + size], []).append(pos)
+    return index
+
+
 class WordFinder:
     """Finds any of a list of words or phrases in text, in linear time.
 
-    Each phrase's first characters are located with ``str.find`` (fast, linear) and the
-    compiled alternation is tried only there, which is ~10x cheaper than letting the
-    regex engine try a long case-insensitive alternation at every position. Words of
-    scripts written with spaces must stand alone (no letter just before or after);
-    Thai, Lao, Khmer, Burmese and CJK words are matched anywhere.
+    Words of scripts written with spaces must stand alone (no letter or digit just
+    before, no letter just after): their first three characters are looked up in an
+    index of the text's word starts, built once per text, and the compiled alternation
+    is tried only there, which is far cheaper than letting the regex engine try a long
+    case-insensitive alternation at every position. Thai, Lao, Khmer, Burmese and CJK
+    words (and words opening with punctuation) are located with ``str.find`` and
+    matched anywhere.
     """
 
     _STEM = 3
 
     def __init__(self, words: list[str], case_sensitive: list[str] | None = None) -> None:
-        self._parts: list[tuple[re.Pattern[str], frozenset[str], bool]] = []
-        folded = [w for w in words if w.strip()]
-        if folded:
+        self._parts: list[tuple[re.Pattern[str], frozenset[str], frozenset[str], bool]] = []
+        for group, fold in ((words, True), (case_sensitive or [], False)):
+            kept = [w.strip() for w in group if w.strip()]
+            if not kept:
+                continue
+            stems = {w[: self._STEM] for w in kept}
+            anywhere = frozenset(
+                (s.lower() if fold else s) for s in stems if _unspaced(s) or not s[0].isalnum()
+            )
+            indexed = frozenset(s.lower() for s in stems if not _unspaced(s) and s[0].isalnum())
             self._parts.append((
-                re.compile(f"(?:{_alternation(folded)})", re.IGNORECASE),
-                frozenset(w.strip()[: self._STEM].lower() for w in folded),
-                True,
-            ))
-        exact = [w for w in case_sensitive or [] if w.strip()]
-        if exact:
-            self._parts.append((
-                re.compile(f"(?:{_alternation(exact)})"),
-                frozenset(w.strip()[: self._STEM] for w in exact),
-                False,
+                re.compile(f"(?:{_alternation(kept)})", re.IGNORECASE if fold else 0),
+                indexed,
+                anywhere,
+                fold,
             ))
 
     def finditer(self, text: str) -> list[re.Match[str]]:
         """Non-overlapping matches, sorted by start."""
         found: list[re.Match[str]] = []
-        low = lowered(text)
-        for pattern, stems, fold in self._parts:
+        index = _prefix_index(text)
+        low: str | None = None
+        for pattern, indexed, anywhere, fold in self._parts:
+            positions: set[int] = set()
+            for stem in indexed:
+                positions.update(index.get(stem, ()))
+            if anywhere:
+                if low is None:
+                    low = lowered(text)
+                positions.update(stem_positions(low if fold else text, anywhere))
             last = 0
-            for pos in stem_positions(low if fold else text, stems):
+            for pos in sorted(positions):
                 if pos < last:
                     continue
                 m = pattern.match(text, pos)
