@@ -120,12 +120,6 @@ def load_data(name: str) -> Any:
     return json.loads(raw)
 
 
-def words_alternation(words: list[str] | tuple[str, ...]) -> str:
-    """A regex alternation of literal phrases, longest first; spaces match any blank."""
-    ordered = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-
-
 _UNSPACED_SCRIPTS = ("THAI", "LAO", "KHMER", "MYANMAR", "CJK", "HIRAGANA", "KATAKANA", "HANGUL")
 
 

@@ -69,7 +69,6 @@ DATE = (
     r")"
 )
 DATE_RE = re.compile(rf"(?<![0-9A-Za-z/]){DATE}(?![0-9])")
-YEAR_WORDS = _YEAR_WORDS
 
 
 def inside_date(text: str, start: int, end: int) -> bool:
