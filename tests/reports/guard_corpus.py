@@ -507,4 +507,11 @@ OPERATIONAL: list[tuple[str, str]] = [
     ("en", "Last Tuesday, the skipper was paid in cash."),
     ("en", "Sri Lanka Navy, the captain reported, fired warning shots."),
     ("en", "Kuala Lumpur International Airport (the hub) saw 5 detections."),
+    ("id", "Polisi menangkap sopir truk di Jalan Trans Timor km 12 pada pukul 03.00 WITA."),
+    ("en", "Recruitment posts were shared in Facebook groups called 'Kerja Luar Negeri'."),
+    ("ms", "Ejen yang tidak dikenali mengutip RM3,500 seorang di Pasir Gudang."),
+    ("vi", "Tàu cá không số hiệu chở 25 người bị phát hiện tại vùng biển Kiên Giang."),
+    ("th", "นายหน้าเรียกเก็บเงินคนละ 20,000 บาท ผ่านแอปพลิเคชันไลน์"),
+    ("tl", "Nagbayad ang bawat pasahero ng PHP 20,000 sa isang ahente sa Zamboanga City."),
+    ("ar", "دفع كل مهاجر 3000 دولار للمهربين في ليبيا قبل الإبحار من زوارة."),
 ]

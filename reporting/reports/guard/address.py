@@ -65,6 +65,8 @@ _HOUSE_RE = re.compile(
 )
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]{1,10}[路街道巷]\s?[0-9]{1,5}\s?[号號]")
 STREET_BEFORE = 12
+# "Jalan Trans Timor km 12": a kilometre post on a road, not a house number.
+_KILOMETRE_RE = re.compile(r"(?i:\b(?:km|kilomet(?:er|re)s?)\.?\s{0,2})$")
 
 
 class StreetAddressDetector:
@@ -78,7 +80,8 @@ class StreetAddressDetector:
             if any(a <= word.start() < b for a, b in excluded):
                 continue
             m = _AFTER_STREET_WORD_RE.match(text, word.end())
-            if m and self._name_ok(m.group("name")):
+            if m and self._name_ok(m.group("name")) and not _KILOMETRE_RE.search(
+                    text, word.end(), m.start("house")):
                 yield word.start(), m.end("house")
                 continue
             before = _NUMBER_BEFORE_RE.search(text, max(0, word.start() - STREET_BEFORE),

@@ -66,7 +66,10 @@ ROLES = WordFinder([w for words in _DATA["roles"].values() for w in words])
 NAMING = WordFinder([w for words in _DATA["naming"].values() for w in words])
 _AFTER_NAME = "|".join(re.escape(w) for w in _DATA["honorifics"]["zh_after_name"])
 _CJK_NAME_RE = re.compile(rf"[\u4e00-\u9fff]{{1,3}}(?:{_AFTER_NAME})")
-_THING_NOUNS = WordFinder(_DATA["thing_nouns_before_naming"])
+_THING_NOUNS = WordFinder([
+    *_DATA["thing_nouns_before_naming"],
+    *(f"{w}s" for w in _DATA["thing_nouns_before_naming"] if w.isascii() and w[-1] != "s"),
+])
 
 MAX_NAME_WORDS = 4
 # How far before a naming phrase a thing noun makes it about a thing.
