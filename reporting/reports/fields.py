@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 import pycountry
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from reporting.reports.guard import find_personal_data
 from reporting.text import Text
@@ -22,11 +22,30 @@ MAX_COUNT = 10_000_000
 class FreeText(Text):
     """Free text, screened by the non-nominal guard before anything is stored.
 
+    The field's maximum length is enforced first, before the text is even checked for
+    control characters, let alone screened: screening costs time in proportion to the
+    text, so a megabyte posted as a 100-character field must be refused for its length
+    without the guard ever seeing it. The message is marshmallow's own Length message.
+
     The error names the kind and the offsets only: echoing the match would put the very
     personal data we refuse into logs and client screens.
     """
 
+    def __init__(self, *, max_length: int, min_length: int | None = None,
+                 **kwargs: Any) -> None:
+        self.max_length = max_length
+        # The Length validator stays for the OpenAPI document (minLength, maxLength) and
+        # for min_length; by the time it runs, the maximum has already been enforced.
+        validators = [validate.Length(min=min_length, max=max_length)]
+        extra = kwargs.pop("validate", None)
+        if extra is not None:
+            validators.extend(extra if isinstance(extra, list | tuple) else [extra])
+        super().__init__(validate=validators, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise ValidationError(
+                validate.Length.message_max.format(max=self.max_length, min=None, input=""))
         text = super()._deserialize(value, attr, data, **kwargs)
         findings = find_personal_data(text)
         if findings:

@@ -65,7 +65,7 @@ class IncidentSchema(StrictSchema):
     date = IsoDate(required=True, metadata={"description": "Date of detection (ISO 8601)."})
     date_precision = Code(v.DATE_PRECISIONS, load_default="day")
     country = CountryCode(required=True, metadata={"description": "Where detected."})
-    admin_area = FreeText(validate=validate.Length(min=1, max=100),
+    admin_area = FreeText(min_length=1, max_length=100,
                           metadata={"description": "Subnational area name (free text, "
                                                    "screened for personal data)."})
     location_type = Code(v.LOCATION_TYPES, required=True)
@@ -236,7 +236,7 @@ class ReportSchema(StrictSchema):
     related_conduct = CodeSet(v.RELATED_CONDUCT)
     financial_benefit_established = Code(v.FINANCIAL_BENEFIT, required=True)
     criminal_justice = fields.Nested(CriminalJusticeSchema, required=True)
-    narrative = FreeText(validate=validate.Length(max=4000),
+    narrative = FreeText(max_length=4000,
                          metadata={"description": "Qualitative, non-nominal text; screened "
                                                   "for personal data."})
     sharing = Code(SHARING_LEVELS, metadata={
@@ -379,7 +379,7 @@ class ReportQuerySchema(Schema):
 
 
 class WithdrawSchema(StrictSchema):
-    reason = FreeText(validate=validate.Length(max=1000), allow_none=True)
+    reason = FreeText(max_length=1000, allow_none=True)
 
 
 class ReturnSchema(StrictSchema):

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import json
 import re
+import sys
+import tomllib
+from importlib import resources
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError, validate
 from mrz.checker.mrva import MRVACodeChecker
 from mrz.checker.mrvb import MRVBCodeChecker
 from mrz.checker.td1 import TD1CodeChecker
@@ -13,9 +22,24 @@ from mrz.checker.td2 import TD2CodeChecker
 from mrz.checker.td3 import TD3CodeChecker
 from stdnum import iban, luhn
 
-from reporting.reports.guard import Finding, find_personal_data
+from reporting.reports.guard import (
+    DETECTORS,
+    Detector,
+    Finding,
+    GuardConfigurationError,
+    check_guard_configuration,
+    find_personal_data,
+)
+from reporting.reports.guard import KINDS as GUARD_KINDS
+from reporting.reports.guard.normalise import normalise
+from reporting.reports.schemas import ReportSchema, WithdrawSchema
+from tests.conftest import bearer
+from tests.factories import VALID_REPORT
+from tests.reports.guard_corpus import OPERATIONAL as CORPUS_OPERATIONAL
+from tests.reports.guard_corpus import PERSONAL as CORPUS_PERSONAL
 
 KINDS = {"email", "phone_number", "mrz", "document_number", "iban", "payment_card", "date_of_birth"}
+ALL_KINDS = set(GUARD_KINDS)
 
 # Machine-readable zones, generated with mrz.generator (or taken from ICAO 9303
 # specimens) so that their check digits are genuinely valid.
@@ -587,3 +611,187 @@ def test_pathological_input_is_screened_whole(name: str) -> None:
         kinds = {f.kind for f in findings}
         assert kinds == {PATHOLOGICAL_PERSONAL[name]}
         assert findings[-1].end > len(text) - 40
+
+
+# ---- the corpus: every kind and obfuscation, in many languages -------------------------
+
+CORPUS_SLACK = 1
+
+
+@pytest.mark.parametrize("case", CORPUS_PERSONAL,
+                         ids=[f"{c[0]}:{c[1]}:{c[2][:40]}" for c in CORPUS_PERSONAL])
+def test_corpus_personal_text_is_caught_with_offsets_covering_it(
+        case: tuple[str, str, str, str]) -> None:
+    kind, _language, text, planted = case
+    assert text.count(planted) == 1, "test case must plant its data exactly once"
+    start = text.index(planted)
+    end = start + len(planted)
+    findings = find_personal_data(text)
+    assert any(
+        f.kind == kind and f.start <= start + CORPUS_SLACK and f.end >= end - CORPUS_SLACK
+        for f in findings
+    ), f"expected {kind} covering {start}-{end}, got {findings}"
+
+
+@pytest.mark.parametrize("case", CORPUS_OPERATIONAL,
+                         ids=[f"{c[0]}:{c[1][:50]}" for c in CORPUS_OPERATIONAL])
+def test_corpus_operational_text_passes(case: tuple[str, str]) -> None:
+    _language, text = case
+    assert find_personal_data(text) == []
+
+
+def test_corpus_is_large_covers_every_kind_and_six_languages() -> None:
+    assert len(CORPUS_PERSONAL) >= 150
+    assert len(CORPUS_OPERATIONAL) >= 150
+    assert {kind for kind, *_ in CORPUS_PERSONAL} == ALL_KINDS
+    assert len({language for _, language, *_ in CORPUS_PERSONAL}) >= 6
+    assert len({language for language, _ in CORPUS_OPERATIONAL}) >= 6
+
+
+def test_corpus_check_digits_are_really_valid() -> None:
+    for kind, _, _, planted in CORPUS_PERSONAL:
+        compact = normalise(planted).text
+        if kind == "iban":
+            assert iban.is_valid(re.sub(r"[ \-]", "", compact)), planted
+        if kind == "payment_card":
+            assert luhn.is_valid(re.sub(r"[^0-9]", "", compact)), planted
+
+
+# ---- normalisation and offsets ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "planted"), [
+    (f"call 0812{chr(0x200b)}3456{chr(0x200b)}7890 now", "0812\u200b3456\u200b7890"),
+    ("mail agen%40contoh.com now", "agen%40contoh.com"),
+    ("mail agen&#x40;contoh.com now", "agen&#x40;contoh.com"),
+    ("tel \uff10\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10 ok",
+     "\uff10\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10"),
+])
+def test_offsets_point_into_the_original_text(text: str, planted: str) -> None:
+    (finding,) = find_personal_data(text)
+    assert (finding.start, finding.end) == (text.index(planted),
+                                            text.index(planted) + len(planted))
+
+
+def test_normalised_view_maps_every_character_back() -> None:
+    text = "a\u200bb&amp;c%41\uff11\u0661\u00adz"
+    view = normalise(text)
+    assert view.text == "ab&cA11z"
+    for i, char in enumerate(view.text):
+        start, end = view.original(i, i + 1)
+        assert 0 <= start < end <= len(text)
+        if char.isalpha() and char.islower():
+            assert text[start:end] == char
+
+
+def test_confusables_come_from_the_maintained_table() -> None:
+    from reporting.reports.guard.normalise import _confusables
+
+    table = _confusables()
+    assert len(table) > 1000  # Unicode's table, not a handful of hand-picked letters
+    assert table["\u0430"] == "a"  # Cyrillic a
+    assert table["\u03bf"] == "o"  # Greek omicron
+
+
+def test_a_word_in_another_script_keeps_its_letters() -> None:
+    # Folding "паспорт" to Latin would hide the Russian document word from its detector.
+    assert normalise("паспорт A1").text == "паспорт A1"
+
+
+# ---- the detectors and their data ------------------------------------------------------
+
+
+def test_every_detector_follows_the_protocol_and_documents_itself() -> None:
+    for detector in DETECTORS:
+        assert isinstance(detector, Detector)
+        assert detector.kind in GUARD_KINDS
+        doc = sys.modules[type(detector).__module__].__doc__ or ""
+        assert "Catches" in doc, type(detector).__module__
+        assert "Misses" in doc, type(detector).__module__
+    assert {d.kind for d in DETECTORS} == ALL_KINDS
+
+
+def test_data_files_load_and_have_a_sources_note() -> None:
+    data = resources.files("reporting.reports.guard") / "data"
+    names = [p.name for p in data.iterdir()]
+    assert "SOURCES.md" in names
+    for name in names:
+        if name.endswith(".json"):
+            assert json.loads((data / name).read_text(encoding="utf-8"))
+
+
+def test_data_files_are_declared_as_package_data() -> None:
+    pyproject = tomllib.loads(
+        (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["*"]
+    assert "*.json" in patterns
+    assert "*.md" in patterns
+
+
+def test_spacy_stage_is_off_by_default_and_a_missing_model_fails_loudly(monkeypatch) -> None:
+    monkeypatch.delenv("VRS_GUARD_SPACY_MODEL", raising=False)
+    check_guard_configuration({})
+    monkeypatch.setitem(sys.modules, "spacy", None)  # spaCy not importable
+    with pytest.raises(GuardConfigurationError, match="VRS_GUARD_SPACY_MODEL"):
+        check_guard_configuration({"VRS_GUARD_SPACY_MODEL": "xx_no_such_model"})
+    check_guard_configuration({})
+
+
+# ---- bounded screening -----------------------------------------------------------------
+
+ONE_MB = 1_048_576
+
+
+def test_schema_refuses_a_megabyte_narrative_for_its_length() -> None:
+    body = copy.deepcopy(VALID_REPORT)
+    body["narrative"] = "0812 " * (ONE_MB // 5)
+    with pytest.raises(ValidationError) as info:
+        ReportSchema().load(body)
+    assert info.value.messages["narrative"] == ["Longer than maximum length 4000."]
+
+
+def test_schema_refuses_a_long_admin_area_for_its_length() -> None:
+    body = copy.deepcopy(VALID_REPORT)
+    body["incident"]["admin_area"] = "passport no. A1234567 " * (48 * 1024 // 22)
+    with pytest.raises(ValidationError) as info:
+        ReportSchema().load(body)
+    assert info.value.messages["incident"]["admin_area"] == ["Longer than maximum length 100."]
+
+
+def test_withdraw_reason_has_its_length_checked_first() -> None:
+    with pytest.raises(ValidationError) as info:
+        WithdrawSchema().load({"reason": "x" * 1001})
+    assert info.value.messages["reason"] == ["Longer than maximum length 1000."]
+
+
+def test_free_text_limits_are_still_in_the_openapi_schema() -> None:
+    field = ReportSchema().fields["narrative"]
+    assert any(isinstance(v, validate.Length) and v.max == 4000 for v in field.validators)
+
+
+def test_a_megabyte_narrative_over_http_is_a_prompt_4xx(client, make_token) -> None:
+    secret = make_token("IDN")
+    body = copy.deepcopy(VALID_REPORT)
+    body["narrative"] = "0812 " * (ONE_MB // 5)
+    response = client.post("/api/v1/reports", json=body, headers=bearer(secret))
+    assert response.status_code in (413, 422)
+
+
+# ---- any text at all -------------------------------------------------------------------
+
+_PIECES = st.sampled_from([
+    *"0123456789 .,-_/+@<«&%#;:()OolI", "\u200b", "\u00ad", "\uff10", "\u0660", "\u0e51",
+    "zero", "nol", "passport", "no.", "DOB", "born", "Jl.", "Mr", "driver", "&#64;", "%40",
+    "&amp;", "\u0430", "P<", "t.me/", "0x", "bc1", "\u0301", "\u00df", "\u0130", "\ufb01",
+    "\u0e31", "\u0e16\u0e19\u0e19", "\u8def", "\u53f7",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=60).map("".join) | st.text(max_size=200))
+def test_any_text_gets_in_range_non_overlapping_findings(text: str) -> None:
+    findings = find_personal_data(text)
+    for f in findings:
+        assert 0 <= f.start < f.end <= len(text)
+    for a, b in zip(findings, findings[1:], strict=False):
+        assert a.end <= b.start
