@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.openapi import SETTINGS, Api
     from reporting.reports.api import blp as reports_blp
     from reporting.reports.api import log_blp as log_entries_blp
+    from reporting.reports.guard import check_guard_configuration
     from reporting.wiring import build_binding
     from workers import init_celery
 
@@ -31,6 +32,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     if settings.is_sqlite:
         settings.ensure_data_dir()
+    # Refuses to build an app whose configured spaCy model is missing, and loads the
+    # guard's place names now rather than during the first report.
+    check_guard_configuration(app.config)
     database = db.Database(settings.database_url, settings.timeouts)
     db.init_app(app, database)
     unit_of_work.init_app(app, build_binding(settings, database))

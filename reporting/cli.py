@@ -123,11 +123,15 @@ def states_add_key(ctx: click.Context, iso3: str, public_key: str,
     """
     from reporting.directory.service import normalise_iso3, register_state_key
     from reporting.ledger.signing import b64url_decode
+    from reporting.reports.guard import find_personal_data
 
     try:
         raw = b64url_decode(public_key)
     except ValueError:
         _fail("the public key is not base64url")
+    if witness_name and (findings := find_personal_data(witness_name)):
+        _fail(f"the witness name holds personal data ({findings[0].kind}); it is published "
+              "in every checkpoint: choose another")
     with _unit(ctx) as unit:
         key = register_state_key(unit.session, normalise_iso3(iso3), raw, witness_name)
     click.echo(key.kid)

@@ -7,7 +7,9 @@ Every error the API returns, from a malformed body to an unknown route, leaves t
 from __future__ import annotations
 
 import logging
+import re
 import traceback
+import uuid
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -138,7 +140,7 @@ def problem_document(
     extra: Mapping[str, Any] | None = None,
     instance: str | None = None,
 ) -> dict[str, Any]:
-    """The problem document as data; ``instance`` defaults to the request's path."""
+    """The problem document as data; ``instance`` defaults to ``request_instance()``."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + problem if problem else "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -146,12 +148,30 @@ def problem_document(
     }
     if detail:
         body["detail"] = detail
-    body["instance"] = instance or request.path
+    if instance := instance or request_instance():
+        body["instance"] = instance
     if errors:
         body["errors"] = {path: list(msgs) for path, msgs in errors.items()}
     if extra:
         body.update(extra)
     return body
+
+
+def request_instance() -> str | None:
+    """The request's path as a problem's ``instance``, with no client text in it.
+
+    A path is client text (``/reports/<anything>``): only what a route's converter
+    accepted as a UUID is shown; other path parameters appear as ``{name}``, and a path
+    that matched no route is not shown at all.
+    """
+    rule = request.url_rule
+    if rule is None:
+        return None
+    path = rule.rule
+    for name, value in (request.view_args or {}).items():
+        shown = str(value) if isinstance(value, uuid.UUID) else "{" + name + "}"
+        path = re.sub(rf"<(?:[^:<>]+:)?{re.escape(name)}>", shown, path)
+    return path
 
 
 def document_of(exc: ProblemError, *, instance: str | None = None) -> dict[str, Any]:

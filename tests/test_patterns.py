@@ -97,3 +97,14 @@ def test_a_state_key_with_a_trailing_newline_is_refused(client, make_token):
                            headers=bearer(secret))
     assert response.status_code == 422
     assert "witness_name" in response.get_json()["errors"]
+
+
+def test_a_witness_name_that_holds_personal_data_is_refused_unechoed(client, make_token):
+    secret = make_token("IDN", "state_admin")
+    response = client.post("/api/v1/states/IDN/keys",
+                           json={"public_key": "A" * 43,
+                                 "witness_name": "ahmad.rahimi@example.org"},
+                           headers=bearer(secret))
+    assert response.status_code == 422
+    assert response.get_json()["type"].endswith("/personal-data")
+    assert b"ahmad" not in response.data

@@ -18,6 +18,7 @@ from reporting.errors import ProblemError, ValidationProblem
 from reporting.ledger.schemas import CosignatureInSchema, CosignatureOutSchema
 from reporting.ledger.signing import b64url, b64url_decode
 from reporting.openapi import problems
+from reporting.reports.guard import find_personal_data
 from reporting.unit_of_work import current_ledger, request_unit, transactional
 
 blp = Blueprint("directory", __name__, url_prefix="/api/v1",
@@ -69,6 +70,14 @@ class StateKeys(MethodView):
             public_key = b64url_decode(data["public_key"])
         except ValueError:
             raise ValidationProblem({"public_key": ["Not base64url."]}) from None
+        if findings := find_personal_data(data.get("witness_name") or ""):
+            # Witness names are published in every checkpoint: screened like report text.
+            raise ValidationProblem(
+                {"witness_name": [f"personal data found: {f.kind} at characters "
+                                  f"{f.start}-{f.end}" for f in findings]},
+                problem="personal-data", title="Personal data in free text",
+                detail="A witness name is published in checkpoints: choose one that "
+                       "names no person (e.g. <state>.example/witness).")
         key = service.register_state_key(request_unit().session, iso3, public_key,
                                          data.get("witness_name"))
         return _key_document(key)

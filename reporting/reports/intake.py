@@ -76,6 +76,15 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 
+def key_digest(key: str) -> str:
+    """What is stored of an Idempotency-Key: its SHA-256, never the key.
+
+    A key is client text (some clients put a case number or a name in it); only its
+    hash is needed to recognise a retry.
+    """
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def position_key(key: str, index: int) -> str:
     """The Idempotency-Key of a batch's position ``index``."""
     return f"{key} {index}"
@@ -117,19 +126,26 @@ def replay_of(session: Session, stored: IdempotencyKey | None,
 def _replay(session: Session, state: str, key: str | None, fingerprint: str) -> Outcome | None:
     if key is None:
         return None
-    return replay_of(session, session.get(IdempotencyKey, (state, key)), fingerprint)
+    return _replay_digest(session, state, key_digest(key), fingerprint)
+
+
+def _replay_digest(session: Session, state: str, digest: str,
+                   fingerprint: str) -> Outcome | None:
+    return replay_of(session, session.get(IdempotencyKey, (state, digest)), fingerprint)
 
 
 def stored_keys(session: Session, state: str, keys: Sequence[str]) -> dict[str, IdempotencyKey]:
-    """Those of ``keys`` the state has used before, in one query per 500 keys.
+    """Those of ``keys`` the state has used before, by key, in one query per 500 keys.
 
     For a batch, whose every position has a key: one lookup for the batch instead of
     one for each of up to 1,000 positions.
     """
+    by_digest = {key_digest(key): key for key in keys}
+    digests = list(by_digest)
     found: dict[str, IdempotencyKey] = {}
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[start:start + _KEYS_PER_QUERY]
-        found.update((row.key, row) for row in session.scalars(
+    for start in range(0, len(digests), _KEYS_PER_QUERY):
+        chunk = digests[start:start + _KEYS_PER_QUERY]
+        found.update((by_digest[row.key], row) for row in session.scalars(
             select(IdempotencyKey).where(IdempotencyKey.state_iso3 == state,
                                          IdempotencyKey.key.in_(chunk))))
     return found
@@ -165,7 +181,7 @@ def _prepare(session: Session, principal: Principal, state: str, data: dict[str,
         version=version_row(report_id, 1, canonical, digest, now, principal, state_signature),
         receipt=receipt_fields(report_id, 1, state, now, digest, state_signature),
         idempotency=None if key is None else {
-            "state_iso3": state, "key": key, "request_sha256": fingerprint,
+            "state_iso3": state, "key": key_digest(key), "request_sha256": fingerprint,
             "report_id": report_id, "version": 1, "created_at": now})
 
 
@@ -239,8 +255,8 @@ def settle(unit: UnitOfWork, state: str, submission: Submission,
         if (stored := _stored_before(session, submission)) is not None:
             return stored
         keyed = submission.idempotency
-        replay = None if keyed is None else _replay(session, state, keyed["key"],
-                                                    keyed["request_sha256"])
+        replay = None if keyed is None else _replay_digest(session, state, keyed["key"],
+                                                           keyed["request_sha256"])
         if replay is None:
             raise StorageConflict()
         return replay
@@ -357,7 +373,7 @@ def amend_report(unit: UnitOfWork, principal: Principal, report_id: str, documen
     outcome = add_version(unit, principal, report_id, data, signature)
     if idempotency_key is None:
         return outcome
-    session.add(IdempotencyKey(state_iso3=state, key=idempotency_key,
+    session.add(IdempotencyKey(state_iso3=state, key=key_digest(idempotency_key),
                                request_sha256=fingerprint, report_id=report_id,
                                version=outcome.version.version))
     try:

@@ -110,6 +110,8 @@ class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
 
     state_iso3: Mapped[str] = mapped_column(ForeignKey("member_states.iso3"), primary_key=True)
+    # SHA-256 hex of the client's key (reports.intake.key_digest): the key itself is
+    # client text and is never stored.
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     # SHA-256 of method, path and canonical body: the same key with another request is a 409.
     request_sha256: Mapped[str] = mapped_column(String(64))

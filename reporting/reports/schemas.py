@@ -385,7 +385,7 @@ class WithdrawSchema(StrictSchema):
 class ReturnSchema(StrictSchema):
     """Why a report goes back to its reporter: they read it, so it is screened too."""
 
-    reason = FreeText(required=True, validate=validate.Length(min=1, max=1000))
+    reason = FreeText(max_length=1000, required=True, validate=validate.Length(min=1))
 
 
 def period_range(period: str) -> tuple[date, date]:
