@@ -231,6 +231,23 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) 
 
 
 @main.command()
+@click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Worker processes.")
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int, loglevel: str) -> None:
+    """Run a Celery worker bound to this installation (broker: VRS_REDIS_URL, or the
+    embedded SQLite broker in the data directory)."""
+    from reporting import create_app
+
+    # The same app factory as the API: the worker's tasks sign with the same ledger and
+    # write through the same units of work.
+    celery = create_app(_settings(ctx)).extensions["celery"]
+    celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
+                        "--without-gossip", "--without-mingle"])
+
+
+@main.command()
 @click.option("--reports", "count", default=300, show_default=True,
               type=click.IntRange(1, 100_000), help="How many synthetic reports to submit.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed of the data.")
