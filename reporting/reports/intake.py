@@ -4,9 +4,9 @@ The one path every report body takes, whoever sends it (the API's single and bat
 routes, later the CLI and the import):
 
     submit_report / submit_batch / amend_report
-      → the Idempotency-Key's earlier answer, if any           (_replay)
-      → schema, cross-field rules, personal-data guard         (bodies.load)
-      → the State-Signature, if any                            (service.check_state_signature)
+      → _accept: the Idempotency-Key's earlier answer, if any; else the schema,
+        cross-field rules and personal-data guard (bodies.load), and the
+        State-Signature, if any (service.check_state_signature)
       → rows, canonical body, SHA-256; no lock taken yet       (_prepare)
       → the group commit, which calls store_submissions        (UnitOfWork.write_grouped)
       → the log: signed receipts at consecutive indexes        (Ledger.record_many)
@@ -274,9 +274,27 @@ def settle(unit: UnitOfWork, state: str, submission: Submission,
     return result.unwrap()
 
 
-def _signature(session: Session, state: str, header: str | None,
-               document: Any) -> StateSignature | None:
-    return None if header is None else check_state_signature(session, state, header, document)
+@dataclass(frozen=True)
+class _Accepted:
+    """A body that passed every check a new version needs before anything is stored."""
+
+    state: str
+    fingerprint: str
+    data: dict[str, Any]
+    signature: StateSignature | None
+
+
+def _accept(session: Session, principal: Principal, document: Any, path: str,
+            key: str | None, signature_header: str | None) -> Outcome | _Accepted:
+    """The earlier answer to this Idempotency-Key, or the checked body (or a refusal)."""
+    state = check_writer(principal)
+    fingerprint = _fingerprint(key, path, document)
+    if (replay := _replay(session, state, key, fingerprint)) is not None:
+        return replay
+    data = load(REPORT_SCHEMA, document)
+    signature = None if signature_header is None else check_state_signature(
+        session, state, signature_header, document)
+    return _Accepted(state, fingerprint, data, signature)
 
 
 def submit_report(unit: UnitOfWork, principal: Principal, document: Any, *, path: str,
@@ -287,15 +305,13 @@ def submit_report(unit: UnitOfWork, principal: Principal, document: Any, *, path
     ``document`` is the JSON body as sent. Stored through the process's group commit:
     the unit of work must hold no uncommitted writes.
     """
-    state = check_writer(principal)
     session = unit.session
-    fingerprint = _fingerprint(idempotency_key, path, document)
-    if (replay := _replay(session, state, idempotency_key, fingerprint)) is not None:
-        return replay
-    data = load(REPORT_SCHEMA, document)
-    signature = _signature(session, state, signature_header, document)
-    submission = _prepare(session, principal, state, data, idempotency_key, fingerprint,
-                          signature)
+    accepted = _accept(session, principal, document, path, idempotency_key, signature_header)
+    if isinstance(accepted, Outcome):
+        return accepted
+    state = accepted.state
+    submission = _prepare(session, principal, state, accepted.data, idempotency_key,
+                          accepted.fingerprint, accepted.signature)
     # Only reads so far. On SQLite the transaction ends before the submission joins a
     # group: it holds the database's write lock from BEGIN, and whichever request leads
     # the group (this one or another) needs that lock to write.
@@ -363,14 +379,12 @@ def amend_report(unit: UnitOfWork, principal: Principal, report_id: str, documen
 
     A body without ``sharing`` keeps the report's current level.
     """
-    state = check_writer(principal)
     session = unit.session
-    fingerprint = _fingerprint(idempotency_key, path, document)
-    if (replay := _replay(session, state, idempotency_key, fingerprint)) is not None:
-        return replay
-    data = load(REPORT_SCHEMA, document)
-    signature = _signature(session, state, signature_header, document)
-    outcome = add_version(unit, principal, report_id, data, signature)
+    accepted = _accept(session, principal, document, path, idempotency_key, signature_header)
+    if isinstance(accepted, Outcome):
+        return accepted
+    state, fingerprint = accepted.state, accepted.fingerprint
+    outcome = add_version(unit, principal, report_id, accepted.data, accepted.signature)
     if idempotency_key is None:
         return outcome
     session.add(IdempotencyKey(state_iso3=state, key=key_digest(idempotency_key),
