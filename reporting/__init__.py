@@ -13,6 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
     from reporting.directory.api import blp as directory_blp
+    from reporting.health import blp as health_blp
     from reporting.http_headers import secure_headers
     from reporting.ledger.api import blp as log_blp
     from reporting.openapi import SETTINGS, Api
@@ -41,7 +42,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_celery(app)
 
     api = Api(app)
-    for blueprint in (reports_blp, directory_blp, auth_blp, log_blp, log_entries_blp):
+    for blueprint in (reports_blp, directory_blp, auth_blp, log_blp, log_entries_blp,
+                      health_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
     app.after_request(secure_headers)

@@ -59,13 +59,66 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def explain(exc: Exception) -> str:
+    """One line saying what went wrong and how to fix it, for an operator."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from reporting.errors import DomainError, database_error_summary
+    from reporting.ledger.keys import KeyUnavailable
+
+    if isinstance(exc, DomainError):
+        return exc.detail
+    if isinstance(exc, KeyUnavailable):
+        return str(exc)
+    if isinstance(exc, ModuleNotFoundError):
+        return (f"the Python module {exc.name} is not installed (a database driver named in "
+                "the URL?); OpenVRS uses psycopg 3: postgresql+psycopg://USER@HOST/DB")
+    if isinstance(exc, NoSuchModuleError):
+        return ("the database URL names a driver that is not installed; use "
+                "postgresql+psycopg://USER@HOST/DB or sqlite:///PATH")
+    if isinstance(exc, ArgumentError):
+        return ("the database URL is not one SQLAlchemy understands; use "
+                "postgresql+psycopg://USER@HOST/DB or sqlite:///PATH")
+    if isinstance(exc, DBAPIError):
+        cause = str(exc.orig or exc)
+        if "no such table" in cause or ("relation" in cause and "does not exist" in cause):
+            return "the database has no OpenVRS schema yet: run `vrs init` first"
+        if "database" in cause and "does not exist" in cause:
+            return ("the database does not exist: create it (e.g. createdb), "
+                    "then run `vrs init`")
+        if "unable to open database file" in cause:
+            return "cannot open the SQLite file: does its directory exist and can we write it?"
+        return (f"the database cannot be used ({database_error_summary(exc)}); is it "
+                "running and is VRS_DATABASE_URL right?")
+    return f"{type(exc).__name__}: {exc} (run with --debug for the traceback)"
+
+
+class _Commands(click.Group):
+    """Every expected failure ends a command with one line and status 1, no traceback
+    (``vrs --debug …`` shows it)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            _fail(explain(exc))
+            return None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the embedded database and keys live (VRS_DATA_DIR, default ./var).")
 @click.option("--database-url", help="SQLAlchemy URL (VRS_DATABASE_URL); default: SQLite "
                                      "file in the data directory.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.version_option(package_name="openvrs", prog_name="vrs")
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) -> None:
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None,
+         debug: bool) -> None:
     """OpenVRS: voluntary reporting on migrant smuggling and related conduct."""
     overrides: dict[str, object] = {}
     if data_dir is not None:
@@ -194,17 +247,44 @@ def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str 
 
     wanted = [s.strip() for s in scopes.split(",") if s.strip()] if scopes else None
     with _unit(ctx) as unit:
-        _, secret = create_token(
+        token, secret = create_token(
             unit.session, role=role, state=state, scopes=wanted, label=label,
             expires_in=timedelta(days=expires_in) if expires_in else None)
+    # The id (to list or revoke it later) on stderr; the secret alone on stdout, so that
+    # `TOKEN=$(vrs tokens create …)` captures exactly the secret.
+    click.echo(f"token id {token.id} (vrs tokens revoke {token.id})", err=True)
     click.echo(secret)
+
+
+@tokens.command("list")
+@click.option("--state", help="Only this member state's tokens (ISO3).")
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
+@click.pass_context
+def tokens_list(ctx: click.Context, state: str | None, include_revoked: bool) -> None:
+    """List tokens: id, label, role, state, scopes, created, expires (never a secret)."""
+    from reporting.accounts.service import list_tokens
+
+    with _unit(ctx) as unit:
+        found = list_tokens(unit.session, state, include_revoked=include_revoked)
+        rows = [(t.id, t.label or "-", t.kind, t.role, t.state_iso3 or "-", t.scopes,
+                 t.created_at.strftime("%Y-%m-%d %H:%M"),
+                 t.expires_at.strftime("%Y-%m-%d") if t.expires_at else "never",
+                 "revoked" if t.revoked_at else "") for t in found]
+    if not rows:
+        click.echo("no tokens")
+        return
+    header = ("id", "label", "kind", "role", "state", "scopes", "created (UTC)", "expires", "")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(value).ljust(width)
+                             for value, width in zip(row, widths, strict=True)).rstrip())
 
 
 @tokens.command("revoke")
 @click.argument("token_id")
 @click.pass_context
 def tokens_revoke(ctx: click.Context, token_id: str) -> None:
-    """Revoke a token by its id; it stops working at once."""
+    """Revoke a token by its id (see `vrs tokens list`); it stops working at once."""
     from reporting.accounts.service import revoke_token
 
     with _unit(ctx) as unit:
@@ -223,9 +303,22 @@ def tokens_revoke(ctx: click.Context, token_id: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the API with gunicorn."""
+    from reporting.db import Database
+    from reporting.readiness import problems
     from reporting.server import run_gunicorn
+    from reporting.wiring import make_ledger
 
     settings = _settings(ctx)
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    # Refuse to start rather than answer every request with a 503.
+    database = Database(settings.database_url, settings.timeouts)
+    try:
+        found = problems(database, make_ledger(settings))
+    finally:
+        database.dispose()
+    if found:
+        _fail(f"not starting: {'; '.join(found)}")
     click.echo(f"OpenVRS API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
     run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads)
 

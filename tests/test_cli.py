@@ -55,16 +55,36 @@ def test_tokens_create_prints_only_the_token_and_stores_its_hash(tmp_path):
     result, url = run(tmp_path, "tokens", "create", "--state", "MYS", "--role", "analyst",
                       "--expires-in", "30")
     assert result.exit_code == 0, result.output
-    secret = result.output.strip()
+    secret = result.stdout.strip()
     assert secret.startswith("vrs_")
     assert "\n" not in secret
     database = Database(url)
     with database.session() as session:
         token = session.scalars(select(ApiToken)).one()
         assert token.token_hash == hash_token(secret)
+        assert f"token id {token.id}" in result.stderr
         assert token.scopes == "reports:read summaries:read"
         assert token.expires_at is not None
     database.dispose()
+
+
+def test_tokens_are_listed_without_secrets_and_revoked_by_the_listed_id(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "MYS", "IDN")
+    made, _ = run(tmp_path, "tokens", "create", "--state", "MYS", "--role", "analyst",
+                  "--label", "case system")
+    run(tmp_path, "tokens", "create", "--state", "IDN", "--role", "reporter")
+    secret = made.stdout.strip()
+    listed, _ = run(tmp_path, "tokens", "list", "--state", "MYS")
+    assert listed.exit_code == 0, listed.output
+    assert secret not in listed.output
+    assert "case system" in listed.output
+    assert "IDN" not in listed.output
+    token_id = listed.output.splitlines()[1].split()[0]
+    revoked, _ = run(tmp_path, "tokens", "revoke", token_id)
+    assert revoked.exit_code == 0, revoked.output
+    assert "no tokens" in run(tmp_path, "tokens", "list", "--state", "MYS")[0].output
+    assert "revoked" in run(tmp_path, "tokens", "list", "--all", "--state", "MYS")[0].output
 
 
 def test_tokens_create_refuses_scopes_beyond_the_role(tmp_path):

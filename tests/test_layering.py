@@ -20,7 +20,7 @@ FLOOR = ("config", "db", "errors", "text", "bodies", "unit_of_work", "group_comm
          "migration", "openapi", "http_headers")
 # Edges wire things together; only they may import the wiring or a blueprint module.
 EDGES = ("reporting", "reporting.cli", "reporting.installation", "reporting.server",
-         "reporting.wiring")
+         "reporting.wiring", "reporting.readiness", "reporting.health")
 
 
 def module_name(path: Path) -> str:

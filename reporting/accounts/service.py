@@ -156,6 +156,17 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
                      scopes=frozenset(token.scopes.split()), user_id=token.user_id)
 
 
+def list_tokens(session: Session, state: str | None = None, *,
+                include_revoked: bool = False) -> list[ApiToken]:
+    """API and login tokens, newest first; their secrets are not stored, so never shown."""
+    query = select(ApiToken).order_by(ApiToken.created_at.desc())
+    if state is not None:
+        query = query.where(ApiToken.state_iso3 == normalise_iso3(state))
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return list(session.scalars(query))
+
+
 def revoke_token(session: Session, token_id: str) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shlex
+import sys
 import threading
 import time
 import urllib.error
@@ -18,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click
@@ -192,14 +195,24 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
 
         _show_lifecycle_and_sharing(base, tokens, first_ids)
         _verify_and_cosign(base, settings, tokens)
-    click.secho("\nnext:", bold=True)
-    click.echo("- serve the API:        vrs serve   (then open http://127.0.0.1:8000/api/v1/docs)")
-    click.echo("- a token for yourself: vrs tokens create --state IDN --role analyst")
-    click.echo("- read reports:         curl -H 'Authorization: Bearer <token>' "
+    # Copy-pasteable as printed: the full path of this vrs (the virtualenv need not be
+    # active) and the environment the data needs.
+    vrs = shlex.quote(str(Path(sys.argv[0]).resolve())) if sys.argv[0].endswith("vrs") \
+        else "vrs"
+    env = (f"export VRS_DATA_DIR={shlex.quote(str(settings.data_dir.resolve()))} "
+           f"VRS_KEY_PASSPHRASE={shlex.quote(os.environ.get('VRS_KEY_PASSPHRASE', ''))}")
+    if os.environ.get("VRS_DATABASE_URL"):
+        env += f" VRS_DATABASE_URL={shlex.quote(settings.database_url)}"
+    click.secho("\nnext (in a shell, as printed):", bold=True)
+    click.echo(f"  {env}")
+    click.echo(f"  {vrs} serve &        # then open http://127.0.0.1:8000/api/v1/docs")
+    click.echo(f"  TOKEN=$({vrs} tokens create --state IDN --role analyst)")
+    click.echo("  curl -H \"Authorization: Bearer $TOKEN\" "
                "'http://127.0.0.1:8000/api/v1/reports?period=2024&mode=sea'")
-    click.echo("- verify the log:       vrs verify --server http://127.0.0.1:8000 "
-               f"--since {settings.data_dir / 'verified-tree-head.json'}")
-    click.echo(f"- the database:         {settings.database_url}")
+    saved = shlex.quote(str(settings.data_dir.resolve() / "verified-tree-head.json"))
+    click.echo(f"  {vrs} verify --server http://127.0.0.1:8000/api/v1 --token \"$TOKEN\" "
+               f"--since {saved}")
+    click.echo(f"the database: {settings.database_url}")
     return tally
 
 

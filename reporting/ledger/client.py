@@ -26,7 +26,10 @@ PAGE = 1000
 
 class Fetcher:
     def __init__(self, base: str, token: str | None = None) -> None:
-        self.base = base.rstrip("/") + "/api/v1"
+        # The server's base URL with or without the API prefix (`vrs serve` prints the
+        # latter).
+        base = base.rstrip("/")
+        self.base = base if base.endswith("/api/v1") else base + "/api/v1"
         self.token = token
 
     def get(self, path: str, **query: Any) -> Any:

@@ -73,6 +73,12 @@ def test_another_states_token_sees_none_of_a_national_reports_receipts(server, s
     assert "0 receipts readable by this caller" in result.output
 
 
+def test_verify_takes_the_server_url_with_or_without_the_api_prefix(server, submitted):
+    for url in (server, server + "/", server + "/api/v1", server + "/api/v1/"):
+        result = vrs("verify", "--server", url)
+        assert result.exit_code == 0, (url, result.output)
+
+
 def test_verify_json_output_is_machine_readable(server, submitted):
     result = vrs("verify", "--server", server, "--json")
     assert result.exit_code == 0, result.output
