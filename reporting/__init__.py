@@ -16,7 +16,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.health import blp as health_blp
     from reporting.http_headers import secure_headers
     from reporting.ledger.api import blp as log_blp
-    from reporting.openapi import SETTINGS, Api
+    from reporting.openapi import SETTINGS, Api, docs_assets
+    from reporting.problems import blp as problems_blp
     from reporting.reports.api import blp as reports_blp
     from reporting.reports.api import log_blp as log_entries_blp
     from reporting.reports.guard import check_guard_configuration
@@ -31,6 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_SORT_KEYS=False,
     )
+    if settings.docs_assets_url:
+        app.config["OPENAPI_SWAGGER_UI_URL"] = settings.docs_assets_url.rstrip("/") + "/"
     if settings.is_sqlite:
         settings.ensure_data_dir()
     # Refuses to build an app whose configured spaCy model is missing, and loads the
@@ -42,6 +45,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_celery(app)
 
     api = Api(app)
+    app.register_blueprint(docs_assets)
+    app.register_blueprint(problems_blp)
     for blueprint in (reports_blp, directory_blp, auth_blp, log_blp, log_entries_blp,
                       health_blp):
         api.register_blueprint(blueprint)

@@ -91,10 +91,14 @@ def redact_unknown_keys(messages: Any, document: Any) -> Any:
     return messages
 
 
-def load(schema: Schema, document: Any) -> dict[str, Any]:
-    """A document validated by ``schema``, or a 422 problem keyed by field path."""
+def load(schema: Schema, document: Any, *, title: str | None = None) -> dict[str, Any]:
+    """A document validated by ``schema``, or a 422 problem keyed by field path.
+
+    ``title``: the problem's title when the body breaks the schema (by default "Invalid
+    request body"; a report says "Invalid report data").
+    """
     if not isinstance(document, dict):
-        raise ValidationProblem({"body": ["The body must be a JSON object."]})
+        raise ValidationProblem({"body": ["The body must be a JSON object."]}, title=title)
     try:
         return schema.load(document)
     except ValidationError as exc:
@@ -106,4 +110,4 @@ def load(schema: Schema, document: Any) -> dict[str, Any]:
                 errors, problem="personal-data", title="Personal data in free text",
                 detail="Reports are non-nominal: remove the personal data at the offsets "
                        "given in `errors` and submit again.") from None
-        raise ValidationProblem(errors) from None
+        raise ValidationProblem(errors, title=title) from None

@@ -54,6 +54,10 @@ class Settings:
     # for a lock (SQLite's busy timeout; PostgreSQL's lock_timeout), one statement. An
     # outage or a stuck lock then answers 503 within these bounds instead of holding
     # every request thread.
+    # Where the docs page loads Swagger UI from: "" serves it from the package (works on
+    # closed networks); a URL such as https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/
+    # loads it from there instead.
+    docs_assets_url: str = ""
     db_connect_timeout: int = 5
     db_lock_timeout: int = 15
     db_statement_timeout: int = 30
@@ -93,6 +97,7 @@ class Settings:
             "max_batch_bytes": _int("VRS_MAX_BATCH_BYTES", 8_388_608),
             "login_token_minutes": _int("VRS_LOGIN_TOKEN_MINUTES", 60),
             "log_origin": env.get("VRS_LOG_ORIGIN") or "openvrs.localhost/log",
+            "docs_assets_url": env.get("VRS_DOCS_ASSETS_URL", ""),
             "db_connect_timeout": _int("VRS_DB_CONNECT_TIMEOUT", 5),
             "db_lock_timeout": _int("VRS_DB_LOCK_TIMEOUT", 15),
             "db_statement_timeout": _int("VRS_DB_STATEMENT_TIMEOUT", 30),

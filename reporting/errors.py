@@ -84,16 +84,31 @@ class DatabaseUnavailable(DomainError):
             "same Idempotency-Key with a submission, so that it is stored once."), **kwargs)
 
 
-class ValidationProblem(ProblemError):
-    """422: the body parsed but breaks the contract; ``errors`` is keyed by field path."""
+# Title and detail of a 422 by where the invalid value was (issue 16: a bad header is
+# not "invalid report data").
+LOCATIONS = {
+    "body": ("Invalid request body", "The request body does not satisfy the schema; "
+                                     "see `errors`."),
+    "query": ("Invalid query parameter", "The query parameters are invalid; see `errors`."),
+    "header": ("Invalid header", "A request header is invalid; see `errors`."),
+    "path": ("Invalid path parameter", "A path parameter is invalid; see `errors`."),
+}
 
-    def __init__(self, errors: Mapping[str, list[str]], detail: str | None = None,
-                 **kwargs: Any) -> None:
+
+class ValidationProblem(ProblemError):
+    """422: the request parsed but breaks the contract; ``errors`` is keyed by field path.
+
+    ``location`` (body, query, header, path) sets the default title and detail.
+    """
+
+    def __init__(self, errors: Mapping[str, list[str]], detail: str | None = None, *,
+                 location: str = "body", **kwargs: Any) -> None:
+        title, default_detail = LOCATIONS[location]
         super().__init__(
             422,
-            detail or "The request body does not satisfy the schema; see `errors`.",
+            detail or default_detail,
             problem=kwargs.pop("problem", "validation-error"),
-            title=kwargs.pop("title", "Invalid report data"),
+            title=kwargs.pop("title", None) or title,
             errors=errors,
             **kwargs,
         )
@@ -211,14 +226,17 @@ def register_error_handlers(app: Flask) -> None:
             detail = (f"The request body exceeds the limit of "
                       f"{request.max_content_length} bytes.")
         errors = None
+        fields: dict[str, Any] = {}
         # webargs (query parameters) raises 422 with messages keyed by location first.
         messages = (getattr(exc, "data", None) or {}).get("messages")
         if isinstance(messages, Mapping):
             errors = {}
             for location_messages in messages.values():
                 errors.update(flatten_errors(location_messages))
-            detail = "The query parameters are invalid; see `errors`."
-        return render_problem(status, detail, headers=headers, errors=errors)
+            location = "query" if set(messages) <= {"query"} else "body"
+            fields = {"title": LOCATIONS[location][0], "problem": "validation-error"}
+            detail = LOCATIONS[location][1]
+        return render_problem(status, detail, headers=headers, errors=errors, **fields)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

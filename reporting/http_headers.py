@@ -6,18 +6,25 @@
   what a member reads of its own or shared reports must not stay in a proxy or a
   browser cache. Public log routes keep their own caching when asked without a token.
 * A Content-Security-Policy on HTML pages (the API docs): scripts and styles from this
-  server and the docs' asset host only, nothing framed, no forms.
+  server only (or the asset host an operator configured), nothing framed, no forms.
 """
 
 from __future__ import annotations
 
-from flask import Response, request
+from urllib.parse import urlsplit
 
-DOCS_ASSETS = "https://cdn.jsdelivr.net"
-HTML_POLICY = (f"default-src 'none'; script-src 'self' 'unsafe-inline' {DOCS_ASSETS}; "
-               f"style-src 'self' 'unsafe-inline' {DOCS_ASSETS}; "
-               f"img-src 'self' data: {DOCS_ASSETS}; connect-src 'self'; "
-               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+from flask import Response, current_app, request
+
+
+def html_policy(assets_url: str) -> str:
+    """The CSP of HTML pages; ``assets_url`` is where the docs load Swagger UI from."""
+    parts = urlsplit(assets_url)
+    # 'unsafe-inline' for scripts: the docs page starts Swagger UI with an inline script.
+    host = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return (f"default-src 'none'; script-src 'self' 'unsafe-inline'{host}; "
+            f"style-src 'self' 'unsafe-inline'{host}; img-src 'self' data:{host}; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            "form-action 'none'")
 
 
 def secure_headers(response: Response) -> Response:
@@ -25,5 +32,6 @@ def secure_headers(response: Response) -> Response:
     if "Authorization" in request.headers:
         response.headers["Cache-Control"] = "no-store"
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = HTML_POLICY
+        response.headers["Content-Security-Policy"] = html_policy(
+            current_app.config.get("OPENAPI_SWAGGER_UI_URL", ""))
     return response

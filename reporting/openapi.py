@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable
+from importlib import resources
 from typing import Any, TypeVar
 
+from flask import Blueprint as FlaskBlueprint
+from flask import Response, send_from_directory
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint
 from flask_smorest.utils import prepare_response
@@ -23,7 +26,9 @@ SETTINGS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": API_PREFIX,
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Served from the package (see docs_assets below); VRS_DOCS_ASSETS_URL may name a
+    # CDN instead.
+    "OPENAPI_SWAGGER_UI_URL": f"{API_PREFIX}/docs/assets/",
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (
@@ -66,3 +71,14 @@ def problems(blp: Blueprint, *statuses: int) -> Callable[[F], F]:
         return view
 
     return decorator
+
+
+# Swagger UI's own files from the flask-swagger-ui package (which ships them; nothing is
+# copied into this repository): the docs page then needs no outbound request.
+DOCS_ASSETS = resources.files("flask_swagger_ui") / "dist"
+docs_assets = FlaskBlueprint("docs-assets", __name__, url_prefix=f"{API_PREFIX}/docs/assets")
+
+
+@docs_assets.route("/<path:filename>")
+def docs_asset(filename: str) -> Response:
+    return send_from_directory(str(DOCS_ASSETS), filename, max_age=86400)

@@ -230,3 +230,22 @@ def test_statement_errors_do_not_carry_their_parameters(database):
     finally:
         with database.engine.begin() as connection:
             connection.execute(delete(ApiToken.__table__).where(ApiToken.id == row["id"]))
+
+
+def test_problem_titles_say_where_the_mistake_is(client, writer):
+    header = client.post("/api/v1/reports", json=report(),
+                         headers={**bearer(writer), "Idempotency-Key": "two words"})
+    assert assert_problem(header, 422)["title"] == "Invalid header"
+    query = client.get("/api/v1/reports?limit=0", headers=bearer(writer))
+    assert assert_problem(query, 422)["title"] == "Invalid query parameter"
+    cursor = client.get("/api/v1/reports?cursor=not-ours", headers=bearer(writer))
+    assert assert_problem(cursor, 422)["title"] == "Invalid query parameter"
+    login = client.post("/api/v1/auth/login", json={"email": 1})
+    assert assert_problem(login, 422)["title"] == "Invalid request body"
+    body = client.post("/api/v1/reports", json=report(**{"incident.date": "15/03/2024"}),
+                       headers=bearer(writer))
+    problem = assert_problem(body, 422)
+    assert problem["title"] == "Invalid report data"
+    assert "YYYY-MM-DD" in " ".join(problem["errors"]["incident.date"])
+    period = client.get("/api/v1/reports?period=2024-13", headers=bearer(writer))
+    assert "YYYY-Qn" in " ".join(assert_problem(period, 422)["errors"]["period"])

@@ -17,7 +17,7 @@ PACKAGE = ROOT / "reporting"
 
 FEATURES = ("directory", "accounts", "reports", "summaries")
 FLOOR = ("config", "db", "errors", "text", "bodies", "unit_of_work", "group_commit", "outbox",
-         "migration", "openapi", "http_headers")
+         "migration", "openapi", "http_headers", "problems")
 # Edges wire things together; only they may import the wiring or a blueprint module.
 EDGES = ("reporting", "reporting.cli", "reporting.installation", "reporting.server",
          "reporting.wiring", "reporting.readiness", "reporting.health")

@@ -57,7 +57,8 @@ def optional_principal() -> Principal | None:
 # Blueprints whose routes need no token: the OpenAPI document and docs page, login, and
 # the transparency log (SPEC §3 marks keys, heads, checkpoints, proofs, entries public).
 # The log's routes are public but cosigning, which authenticates through @requires.
-PUBLIC_BLUEPRINTS = frozenset({"api-docs", "auth", "log", "log-entries", "health"})
+PUBLIC_BLUEPRINTS = frozenset({"api-docs", "docs-assets", "problems", "auth", "log",
+                               "log-entries", "health"})
 
 
 def authenticate_request() -> None:

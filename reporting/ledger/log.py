@@ -41,6 +41,7 @@ class LedgerUnavailable(DomainError):
 
     status = 503
     problem = "ledger-unavailable"
+    headers_ = {"Retry-After": "60"}
 
     def __init__(self, detail: str) -> None:
         super().__init__(f"Nothing can be signed right now: {detail}")

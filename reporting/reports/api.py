@@ -79,7 +79,7 @@ def _idempotency_key(longest: int = 255) -> str | None:
     if not 1 <= len(key) <= longest or not all(33 <= ord(c) <= 126 for c in key):
         raise ValidationProblem(
             {"Idempotency-Key": [f"1 to {longest} visible ASCII characters, no spaces."]},
-            detail="The Idempotency-Key header is malformed.")
+            detail="The Idempotency-Key header is malformed.", location="header")
     return key
 
 
@@ -157,7 +157,8 @@ class ReportBatch(MethodView):
             raise ValidationProblem(
                 {"State-Signature": ["State signatures are for single submissions "
                                      "(POST /reports); a batch cannot carry one per report."]},
-                problem="state-signature-invalid", title="State signature not accepted here")
+                problem="state-signature-invalid", title="State signature not accepted here",
+                location="header")
         key = _idempotency_key(BATCH_KEY_LENGTH)
         envelope = load(schemas.BATCH_ENVELOPE, json_body())
         answers = intake.submit_batch(request_unit(), current_principal(),
@@ -302,8 +303,7 @@ class LogEntries(MethodView):
         end = min(end if end is not None else start + MAX_ENTRIES, size, start + MAX_ENTRIES)
         if end < start:
             raise ValidationProblem({"end": ["end must not be before start."]},
-                                    detail="The query parameters are invalid; see `errors`.",
-                                    title="Invalid query parameter")
+                                    location="query")
         leaves = current_ledger().entries(session, start, end)
         readable = service.readable_log_indexes(session, principal, start, end)
         complete = end - start == MAX_ENTRIES

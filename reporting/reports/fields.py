@@ -130,6 +130,10 @@ class IsoDate(fields.Date):
     """
 
     _PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+    default_error_messages = {  # noqa: RUF012 - marshmallow's class-level convention
+        "invalid": "Not a valid date: write it YYYY-MM-DD.",
+        "format": "Not a valid date: write it YYYY-MM-DD.",
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str) or not self._PATTERN.fullmatch(value):

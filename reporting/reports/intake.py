@@ -62,6 +62,8 @@ from reporting.reports.service import (
 )
 from reporting.unit_of_work import UnitOfWork
 
+REPORT_INVALID = "Invalid report data"
+
 # Bind parameters per IN list: below SQLite's historical limit of 999 variables.
 _KEYS_PER_QUERY = 500
 
@@ -291,7 +293,7 @@ def _accept(session: Session, principal: Principal, document: Any, path: str,
     fingerprint = _fingerprint(key, path, document)
     if (replay := _replay(session, state, key, fingerprint)) is not None:
         return replay
-    data = load(REPORT_SCHEMA, document)
+    data = load(REPORT_SCHEMA, document, title=REPORT_INVALID)
     signature = None if signature_header is None else check_state_signature(
         session, state, signature_header, document)
     return _Accepted(state, fingerprint, data, signature)
@@ -330,8 +332,8 @@ def _check_item(session: Session, principal: Principal, state: str, path: str,
         return replay
     if not isinstance(item, dict):
         raise ProblemError(422, "Each item of `reports` must be a report (a JSON object).",
-                           problem="validation-error", title="Invalid report data")
-    data = load(REPORT_SCHEMA, item)
+                           problem="validation-error", title=REPORT_INVALID)
+    data = load(REPORT_SCHEMA, item, title=REPORT_INVALID)
     return _prepare(session, principal, state, data, own_key, fingerprint, None)
 
 
