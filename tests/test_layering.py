@@ -120,3 +120,9 @@ def test_services_import_neither_handlers_nor_the_http_layer():
 def test_reports_never_import_summaries():
     assert violations(lambda module, target: under(module, "reporting.reports")
                       and under(target, "reporting.summaries")) == []
+
+
+def test_the_demo_does_not_import_the_command_line():
+    # The CLI runs the demo; the demo importing the CLI back made a cycle.
+    assert violations(lambda module, target: under(module, "reporting.demo")
+                      and under(target, "reporting.cli")) == []
