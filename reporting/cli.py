@@ -292,6 +292,30 @@ def tokens_revoke(ctx: click.Context, token_id: str) -> None:
     click.echo(f"revoked {token_id}")
 
 
+def _readiness_problems(settings: Settings) -> list[str]:
+    from reporting.db import Database
+    from reporting.readiness import problems
+    from reporting.wiring import make_ledger
+
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    database = Database(settings.database_url, settings.timeouts)
+    try:
+        return problems(database, make_ledger(settings))
+    finally:
+        database.dispose()
+
+
+@main.command()
+@click.pass_context
+def ready(ctx: click.Context) -> None:
+    """Check what `vrs serve` checks before it starts (database, schema, signing key);
+    exit 1 saying what to run if anything is missing."""
+    if found := _readiness_problems(_settings(ctx)):
+        _fail(f"not ready: {'; '.join(found)}")
+    click.echo("ready to serve")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -303,21 +327,11 @@ def tokens_revoke(ctx: click.Context, token_id: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the API with gunicorn."""
-    from reporting.db import Database
-    from reporting.readiness import problems
     from reporting.server import run_gunicorn
-    from reporting.wiring import make_ledger
 
     settings = _settings(ctx)
-    if settings.is_sqlite:
-        settings.ensure_data_dir()
     # Refuse to start rather than answer every request with a 503.
-    database = Database(settings.database_url, settings.timeouts)
-    try:
-        found = problems(database, make_ledger(settings))
-    finally:
-        database.dispose()
-    if found:
+    if found := _readiness_problems(settings):
         _fail(f"not starting: {'; '.join(found)}")
     click.echo(f"OpenVRS API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
     run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads)

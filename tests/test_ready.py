@@ -52,6 +52,21 @@ def test_serve_refuses_to_start_without_a_signing_key(tmp_path):
     assert "vrs keys generate" in result.output
 
 
+def test_vrs_ready_says_what_is_missing_and_when_all_is_there(tmp_path):
+    env = {"VRS_SIGNING_KEY": "", "VRS_KEY_PASSPHRASE": "a passphrase"}
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path / "var")]
+    before = runner.invoke(main, [*base, "ready"], env=env)
+    assert before.exit_code == 1
+    assert "vrs init" in before.output
+    assert runner.invoke(main, [*base, "init"], env=env).exit_code == 0
+    assert "vrs keys generate" in runner.invoke(main, [*base, "ready"], env=env).output
+    assert runner.invoke(main, [*base, "keys", "generate"], env=env).exit_code == 0
+    after = runner.invoke(main, [*base, "ready"], env=env)
+    assert after.exit_code == 0, after.output
+    assert "ready to serve" in after.output
+
+
 def test_serve_refuses_to_start_when_the_key_file_cannot_be_decrypted(tmp_path):
     env = {"VRS_SIGNING_KEY": "", "VRS_KEY_PASSPHRASE": "the right one"}
     runner = CliRunner()
