@@ -15,6 +15,7 @@ from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.errors import ProblemError, ValidationProblem, document_of
+from reporting.examples import example
 from reporting.ledger.log import tree_size
 from reporting.ledger.schemas import MAX_ENTRIES, EntriesQuerySchema, EntriesSchema
 from reporting.openapi import problems
@@ -24,8 +25,19 @@ from reporting.unit_of_work import current_ledger, request_unit, transactional
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Submit, amend, withdraw and read incident reports.")
 
-REPORT_BODY = {"required": True,
-               "content": {"application/json": {"schema": schemas.ReportSchema}}}
+
+
+def _json_body(schema: Any, name: str, summary: str, *, required: bool = True) -> dict:
+    """A request body documented with the example shipped as reporting/examples/NAME.json
+    (the same file the repository's examples/ points to, checked by tests/test_examples)."""
+    return {"required": required, "content": {"application/json": {
+        "schema": schema, "examples": {name: {"summary": summary, "value": example(name)}}}}}
+
+
+REPORT_BODY = _json_body(schemas.ReportSchema, "report",
+                         "A sea arrival: migrants, harm, smugglers and a narrative")
+AMENDMENT_BODY = _json_body(schemas.ReportSchema, "amendment",
+                            "The same incident corrected: the full body of the new version")
 IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255,
@@ -43,8 +55,8 @@ BATCH_IDEMPOTENCY_HEADER = {
                    "under this key at the same position answers 200 with its receipt; "
                    "another report at that position is a 409 for that item.",
 }
-BATCH_BODY = {"required": True,
-              "content": {"application/json": {"schema": schemas.BatchSchema}}}
+BATCH_BODY = _json_body(schemas.BatchSchema, "batch",
+                        "Two reports in one upload: an airport case and a land crossing")
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 503)
 
 
@@ -206,7 +218,7 @@ class ReportVersions(MethodView):
              "state_signed": v.state_signature is not None,
              "report": service.parse_body(v)} for v in versions]}
 
-    @blp.doc(requestBody=REPORT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
+    @blp.doc(requestBody=AMENDMENT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
              summary="Amend a report (a new version)", **SUBMITTED_LINKS)
     @blp.response(201, schemas.SubmittedSchema, description="Accepted as a new version")
     @blp.alt_response(200, schema=schemas.SubmittedSchema,
@@ -225,8 +237,9 @@ class ReportVersions(MethodView):
 
 @blp.route("/<uuid:report_id>/withdraw")
 class ReportWithdrawal(MethodView):
-    @blp.doc(requestBody={"required": False, "content": {
-        "application/json": {"schema": schemas.WithdrawSchema}}})
+    @blp.doc(requestBody=_json_body(schemas.WithdrawSchema, "withdrawal",
+                                    "Why the report is withdrawn (optional)",
+                                    required=False))
     @blp.response(200, schemas.WithdrawnSchema)
     @problems(blp, *WRITE_ERRORS, 503)
     @requires(REPORTS_WRITE, REPORT_WRITERS)
@@ -265,8 +278,8 @@ class ReportApproval(MethodView):
 
 @blp.route("/<uuid:report_id>/return")
 class ReportReturn(MethodView):
-    @blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": schemas.ReturnSchema}}})
+    @blp.doc(requestBody=_json_body(schemas.ReturnSchema, "return",
+                                    "What the reporter must correct"))
     @blp.response(200, schemas.ReviewedSchema)
     @problems(blp, *WRITE_ERRORS)
     @requires(REPORTS_WRITE, frozenset({STATE_ADMIN}))
