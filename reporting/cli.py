@@ -530,9 +530,11 @@ def submit(source: Path, server: str, token: str, key_file: Path | None) -> None
             body = _read_report(path)
             answer = client.submit(body, idempotency_key=content_key(body), sign_key=key)
             verified = client.verify_receipt(answer["receipt"])
-        except ValueError as exc:  # not JSON (a refusal is a ClientError)
+        except ValueError as exc:  # not JSON, or not canonical JSON (a refusal is a ClientError)
             failed += 1
-            click.secho(str(exc), fg="red")
+            message = str(exc)
+            click.secho(message if message.startswith(str(path)) else f"{path}: {message}",
+                        fg="red")
             continue
         except ClientError as exc:
             failed += 1
