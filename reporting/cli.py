@@ -483,5 +483,92 @@ def verify(server: str | None, bundle: Path | None, since: Path | None,
     _report(findings, as_json=as_json)
 
 
+def _read_report(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a JSON file ({exc})") from None
+
+
+@main.command()
+@click.option("--key", "key_file", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The state's Ed25519 private key: PEM PKCS #8, or a base64url 32-byte seed.")
+@click.argument("report", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sign(key_file: Path, report: Path) -> None:
+    """Print the State-Signature header value for REPORT.json.
+
+    The signature covers the RFC 8785 canonical form of the JSON in the file; send that
+    JSON (any formatting) with the header: vrs submit --sign-key does both.
+    """
+    from reporting.client import load_private_key, state_signature
+
+    try:
+        click.echo(state_signature(_read_report(report), load_private_key(key_file)))
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--server", required=True,
+              help="Base URL of the OpenVRS server, e.g. http://127.0.0.1:8000")
+@click.option("--token", envvar="VRS_TOKEN", required=True,
+              help="A reporter's bearer token (VRS_TOKEN).")
+@click.option("--sign-key", "key_file",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign each report with the state's key (see vrs sign).")
+def submit(source: Path, server: str, token: str, key_file: Path | None) -> None:
+    """Submit REPORT.json, or every *.json of a directory (sorted), one report per file.
+
+    Each file's Idempotency-Key is the SHA-256 of its canonical JSON, so running the
+    command again replays (200, the same ids) instead of storing copies. Prints one line
+    per file and checks each receipt's signature against the server's published keys;
+    exits 1 at the end if any file was refused.
+    """
+    import urllib.error
+
+    from reporting.client import Client, ClientError, content_key, load_private_key
+
+    files = sorted(source.glob("*.json")) if source.is_dir() else [source]
+    if not files:
+        _fail(f"no *.json files in {source}")
+    try:
+        key = load_private_key(key_file) if key_file else None
+        client = Client(server, token)
+    except ValueError as exc:
+        _fail(str(exc))
+    failed = 0
+    for path in files:
+        try:
+            body = _read_report(path)
+            answer = client.submit(body, idempotency_key=content_key(body), sign_key=key)
+            verified = client.verify_receipt(answer["receipt"])
+        except ValueError as exc:  # not JSON, or not canonical JSON (a refusal is a ClientError)
+            failed += 1
+            message = str(exc)
+            click.secho(message if message.startswith(str(path)) else f"{path}: {message}",
+                        fg="red")
+            continue
+        except ClientError as exc:
+            failed += 1
+            title, *rest = exc.lines()
+            click.secho(f"{path}: refused: {title}", fg="red")
+            for line in rest:
+                click.echo(f"  {line}")
+            continue
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            _fail(f"cannot reach {server}: {reason}")
+        receipt = answer["receipt"]
+        click.echo(f"{path}: {answer['id']} version {answer['version']} {answer['status']} "
+                   f"log {receipt['log_index']} "
+                   f"{'replayed' if answer.replayed else 'created'}, receipt "
+                   + ("signature verified" if verified else "signature DOES NOT VERIFY"))
+        failed += not verified
+    if failed:
+        _fail(f"{failed} of {len(files)} files not accepted with a verified receipt")
+
+
 if __name__ == "__main__":
     main()

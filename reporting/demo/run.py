@@ -14,10 +14,9 @@ import shlex
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import click
 from werkzeug.serving import make_server
 
+from reporting.client import Answer, Client, ClientError
 from reporting.config import Settings
 from reporting.demo.synthetic import REPORTING_STATES, synthetic_reports
 
@@ -52,18 +52,13 @@ class Tally:
     by_state: Counter[str] = field(default_factory=Counter)
 
 
-def _request(base: str, method: str, path: str, token: str, body: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310 - the URL is our own loopback server
-        base + path, data=data, method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                 **(headers or {})})
+def _answer(call: Callable[..., Answer], *args: Any, **kwargs: Any) -> tuple[int, Any]:
+    """A client call as (status, body): the demo shows refusals rather than stopping."""
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+        answer = call(*args, **kwargs)
+    except ClientError as error:
+        return error.status, error.problem
+    return answer.status, answer
 
 
 @contextmanager
@@ -164,9 +159,8 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
         first_ids: dict[str, str] = {}
         with click.progressbar(reports, label="submitting", show_pos=True) as bar:
             for number, (state, body) in enumerate(bar):
-                status, answer = _request(
-                    base, "POST", "/api/v1/reports", tokens[state]["reporter"], body,
-                    {"Idempotency-Key": f"demo-{seed}-{number}"})
+                status, answer = _answer(Client(base, tokens[state]["reporter"]).submit,
+                                         body, idempotency_key=f"demo-{seed}-{number}")
                 if status == 201:
                     tally.created += 1
                 elif status == 200:
@@ -186,8 +180,8 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
                     bold=True)
         state, sample = reports[0]
         for what, mistake in INVALID_EXAMPLES:
-            status, problem = _request(base, "POST", "/api/v1/reports",
-                                       tokens[state]["reporter"], _break(sample, mistake))
+            status, problem = _answer(Client(base, tokens[state]["reporter"]).submit,
+                                      _break(sample, mistake))
             tally.rejected[f"{status} {problem.get('title', '')}"] += 1
             errors = "; ".join(f"{path}: {' '.join(msgs)}"
                                for path, msgs in (problem.get("errors") or {}).items())
@@ -227,9 +221,8 @@ def _upload_batch(base: str, tokens: dict[str, dict[str, str]], seed: int,
               if owner == state][:BATCH_SIZE]
     # One report of the upload is broken, to show that it alone is refused.
     bodies.insert(len(bodies) // 2, _break(bodies[0], INVALID_EXAMPLES[0][1]))
-    status, answer = _request(base, "POST", "/api/v1/reports/batch",
-                              tokens[state]["reporter"], {"reports": bodies},
-                              {"Idempotency-Key": f"demo-batch-{seed}"})
+    status, answer = _answer(Client(base, tokens[state]["reporter"]).submit_batch,
+                             bodies, idempotency_key=f"demo-batch-{seed}")
     click.secho(f"\nbulk upload by {state}: POST /api/v1/reports/batch with {len(bodies)} "
                 "reports", bold=True)
     if status != 200:
@@ -284,15 +277,15 @@ def _verify_and_cosign(base: str, settings: Settings,
     admin = tokens[state]["state_admin"]
     witness = Ed25519PrivateKey.generate()
     name = f"{state.lower()}.demo/witness"
-    _request(base, "POST", f"/api/v1/states/{state}/keys", admin,
-             {"public_key": b64url(witness.public_key().public_bytes_raw()),
-              "witness_name": name})
+    _answer(Client(base, admin).request, "POST", f"/states/{state}/keys",
+            {"public_key": b64url(witness.public_key().public_bytes_raw()),
+             "witness_name": name})
     note = _text(base + "/api/v1/log/checkpoint")
     body = note.split("\n\n")[0] + "\n"
     size = int(body.split("\n")[1])
     line = make_cosignature(name, body, witness, int(time.time()))
-    status, _ = _request(base, "POST", "/api/v1/log/cosignatures", admin,
-                         {"tree_size": size, "cosignature": line})
+    status, _ = _answer(Client(base, admin).request, "POST", "/log/cosignatures",
+                        {"tree_size": size, "cosignature": line})
     click.echo(f"{state} verified the checkpoint and cosigned it as witness {name}: {status}")
     click.secho("\nthe signed checkpoint (C2SP tlog-checkpoint, with cosignatures):", bold=True)
     click.echo(_text(base + "/api/v1/log/checkpoint"), nl=False)
@@ -308,19 +301,17 @@ def _show_lifecycle_and_sharing(base: str, tokens: dict[str, dict[str, str]],
     click.secho("\nlifecycle and sharing:", bold=True)
     state = sorted(first_ids)[0]
     report_id = first_ids[state]
-    reporter = tokens[state]["reporter"]
-    _, current = _request(base, "GET", f"/api/v1/reports/{report_id}", reporter)
+    reporter = Client(base, tokens[state]["reporter"])
+    _, current = _answer(reporter.get, report_id)
     if current.get("status") == "withdrawn":
         click.echo(f"- report {report_id} was withdrawn by an earlier demo run")
     else:
         amended = json.loads(json.dumps(current["report"]))
         amended["harm"]["injured"] += 1
-        status, answer = _request(base, "POST", f"/api/v1/reports/{report_id}/versions",
-                                  reporter, amended)
+        status, answer = _answer(reporter.amend, report_id, amended)
         click.echo(f"- {state} amended report {report_id}: {status}, now version "
                    f"{answer.get('version')}; the earlier version stays readable")
-        status, answer = _request(base, "POST", f"/api/v1/reports/{report_id}/withdraw",
-                                  reporter, {"reason": "Demonstration of withdrawal"})
+        status, answer = _answer(reporter.withdraw, report_id, "Demonstration of withdrawal")
         click.echo(f"- {state} withdrew it: {status}, status {answer.get('status')}")
     for reader in sorted(tokens):
         states = Counter(item["state"] for item in _all_reports(base, tokens[reader]["analyst"]))
@@ -332,10 +323,4 @@ def _show_lifecycle_and_sharing(base: str, tokens: dict[str, dict[str, str]],
 
 def _all_reports(base: str, token: str) -> Iterator[dict[str, Any]]:
     """Every report the token may read, following the cursor."""
-    cursor = ""
-    while True:
-        _, page = _request(base, "GET", f"/api/v1/reports?limit=200{cursor}", token)
-        yield from page["items"]
-        if not page["next_cursor"]:
-            return
-        cursor = f"&cursor={page['next_cursor']}"
+    return Client(base, token).list(limit=200)
