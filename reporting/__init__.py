@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
-from reporting.config import Settings
+# Nothing imported at package level: `import reporting.client` (a national system's client)
+# must not load Flask or the database layer.
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from reporting.config import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application: settings, database, units of work, blueprints, errors."""
+    from flask import Flask
+
     from reporting import db, errors, unit_of_work
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
+    from reporting.config import Settings
     from reporting.directory.api import blp as directory_blp
     from reporting.health import blp as health_blp
     from reporting.http_headers import secure_headers

@@ -70,10 +70,6 @@ def test_the_client_and_the_modules_it_uses_import_no_flask():
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="reporting/__init__.py imports Flask at module level "
-                   "(for the app factory's annotation); outside this branch's files. Moving "
-                   "`from flask import Flask` under TYPE_CHECKING makes this pass: then "
-                   "remove this mark.")
 def test_importing_reporting_client_loads_no_flask():
     done = _python("import reporting.client, sys; assert 'flask' not in sys.modules")
     assert done.returncode == 0, done.stderr
