@@ -22,6 +22,9 @@ COMMANDS = [
     ["states", "add-key", "IDN", "A" * 43],
     ["states", "revoke-key", "IDN", "0123456789abcdef"],
     ["audit-log"],
+    ["tokens", "list"],
+    ["ready"],
+    ["serve", "--port", "1"],
 ]
 BAD_URLS = {
     "not-a-url": "foo",
@@ -57,6 +60,13 @@ def test_every_command_before_init_says_to_run_vrs_init(tmp_path, command):
 def test_every_command_against_a_bad_database_url_says_what_is_wrong(tmp_path, command, url):
     result = run("--data-dir", str(tmp_path / "var"), "--database-url", url, *command)
     assert_one_clear_line(result)
+
+
+def test_client_commands_against_a_server_that_is_not_there_say_so(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text('{"incident": {}}')
+    result = run("submit", str(report), "--server", "http://127.0.0.1:1", "--token", "t")
+    assert_one_clear_line(result, "cannot reach")
 
 
 def test_debug_shows_the_traceback(tmp_path):
