@@ -347,9 +347,13 @@ def worker(ctx: click.Context, concurrency: int, loglevel: str) -> None:
     embedded SQLite broker in the data directory)."""
     from reporting import create_app
 
+    settings = _settings(ctx)
+    # Tasks sign summaries: a worker that could not refuses to start, as `vrs serve` does.
+    if found := _readiness_problems(settings):
+        _fail(f"not starting: {'; '.join(found)}")
     # The same app factory as the API: the worker's tasks sign with the same ledger and
     # write through the same units of work.
-    celery = create_app(_settings(ctx)).extensions["celery"]
+    celery = create_app(settings).extensions["celery"]
     celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
                         "--without-gossip", "--without-mingle"])
 

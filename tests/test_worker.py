@@ -23,6 +23,13 @@ START_SECONDS = 60.0
 def test_vrs_worker_starts_on_the_embedded_broker(tmp_path):
     data = tmp_path / "var"
     assert CliRunner().invoke(main, ["--data-dir", str(data), "init"]).exit_code == 0
+    # Like vrs serve, the worker refuses to start without a signing key.
+    refused = CliRunner().invoke(main, ["--data-dir", str(data), "worker"])
+    assert refused.exit_code == 1
+    assert "vrs keys generate" in refused.output
+    # The tests' key is in VRS_SIGNING_KEY (tests/conftest.py).
+    keys = CliRunner().invoke(main, ["--data-dir", str(data), "keys", "generate", "--from-env"])
+    assert keys.exit_code == 0, keys.output
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
