@@ -1,0 +1,214 @@
+"""Who may call what: every route of the URL map × every kind of caller × own and other
+state's objects, with the status each must get.
+
+A route added without a row here fails `test_every_route_is_in_the_matrix`. Callers:
+no token, an expired, a revoked and a read-only token, and each role (SPEC §1). The
+objects: IDN's own national report or key, and MYS's. Not yet here (issue 14): tokens of
+a suspended state, tokens limited to IP networks, and approval as the gate for reads.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from reporting.accounts.models import ApiToken
+from reporting.accounts.service import revoke_token
+from reporting.db import utcnow
+from reporting.ledger.signing import b64url
+from tests.conftest import bearer
+from tests.factories import report
+
+CALLERS = ("none", "expired", "revoked", "read_only", "reporter", "state_admin", "analyst",
+           "secretariat")
+BAD = {"none": 401, "expired": 401, "revoked": 401}
+WRITERS = {"reporter", "state_admin"}
+
+
+def statuses(default: int, **overrides: int) -> dict[str, int]:
+    """Expected status by caller: BAD's 401s, then ``default``, then ``overrides``."""
+    return {caller: overrides.get(caller, BAD.get(caller, default)) for caller in CALLERS}
+
+
+class World:
+    """IDN (the callers' state) and MYS, each with a national report and a key."""
+
+    def __init__(self, client: Any, database: Any, make_token: Callable[..., str]) -> None:
+        self.client = client
+        self.tokens = {role: make_token("IDN", role)
+                       for role in ("reporter", "state_admin", "analyst")}
+        self.tokens["secretariat"] = make_token(None, "secretariat")
+        self.tokens["read_only"] = make_token("IDN", "reporter", scopes=["reports:read"])
+        self.tokens["expired"] = make_token("IDN", "reporter")
+        self.tokens["revoked"] = make_token("IDN", "reporter")
+        self.mys = {"reporter": make_token("MYS", "reporter"),
+                    "state_admin": make_token("MYS", "state_admin")}
+        with database.session() as session:
+            session.execute(update(ApiToken).where(ApiToken.token_hash == _hash(
+                self.tokens["expired"])).values(expires_at=utcnow() - timedelta(days=1)))
+            revoked = session.query(ApiToken).filter_by(
+                token_hash=_hash(self.tokens["revoked"])).one()
+            revoke_token(session, revoked.id)
+
+    def headers(self, caller: str) -> dict[str, str]:
+        return {} if caller == "none" else bearer(self.tokens[caller])
+
+    def new_report(self, state: str) -> str:
+        secret = self.tokens["reporter"] if state == "IDN" else self.mys["reporter"]
+        response = self.client.post("/api/v1/reports", json=report(sharing="national"),
+                                    headers=bearer(secret))
+        assert response.status_code == 201
+        return response.get_json()["id"]
+
+    def new_key(self, state: str) -> str:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        secret = self.tokens["state_admin"] if state == "IDN" else self.mys["state_admin"]
+        public = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+        response = self.client.post(f"/api/v1/states/{state}/keys",
+                                    json={"public_key": b64url(public)}, headers=bearer(secret))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["kid"]
+
+
+def _hash(secret: str) -> str:
+    from reporting.accounts.service import hash_token
+
+    return hash_token(secret)
+
+
+# (method, rule) -> (how to call it for a target state, expected status by caller and
+# target). A call gets the world, the target state ("IDN": own, "MYS": another's) and the
+# caller's headers, and returns the response.
+Call = Callable[[World, str, dict[str, str]], Any]
+READ_OWN_NATIONAL = statuses(200, secretariat=404)
+ANY_OTHER_NATIONAL = statuses(404)
+WRITE_OWN = statuses(403, reporter=0, state_admin=0)  # 0: filled in per route
+REVIEW = statuses(403, state_admin=200)
+
+
+def _writers(code: int, base: dict[str, int]) -> dict[str, int]:
+    return {caller: code if caller in WRITERS and status == 0 else status
+            for caller, status in base.items()}
+
+
+def _get(path: str) -> Call:
+    return lambda world, state, headers: world.client.get(path, headers=headers)
+
+
+def _on_report(method: str, suffix: str, body: Any = None) -> Call:
+    def call(world: World, state: str, headers: dict[str, str]) -> Any:
+        path = f"/api/v1/reports/{world.new_report(state)}{suffix}"
+        return world.client.open(path, method=method, json=body, headers=headers)
+
+    return call
+
+
+def _on_state(method: str, suffix: str, body: Any = None) -> Call:
+    def call(world: World, state: str, headers: dict[str, str]) -> Any:
+        path = f"/api/v1/states/{state}{suffix}"
+        if "{kid}" in path:
+            path = path.replace("{kid}", world.new_key(state))
+        return world.client.open(path, method=method, json=body, headers=headers)
+
+    return call
+
+
+def _post(path: str, body: Any) -> Call:
+    return lambda world, state, headers: world.client.post(path, json=body, headers=headers)
+
+
+PUBLIC = statuses(200, expired=200, revoked=200, none=200)
+MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
+    ("POST", "/api/v1/reports"): (
+        _post("/api/v1/reports", report()),
+        {"IDN": _writers(201, WRITE_OWN)}),
+    ("GET", "/api/v1/reports"): (_get("/api/v1/reports"), {"IDN": statuses(200)}),
+    ("POST", "/api/v1/reports/batch"): (
+        _post("/api/v1/reports/batch", {"reports": [report()]}),
+        {"IDN": _writers(200, WRITE_OWN)}),
+    ("GET", "/api/v1/reports/<uuid:report_id>"): (
+        _on_report("GET", ""), {"IDN": READ_OWN_NATIONAL, "MYS": ANY_OTHER_NATIONAL}),
+    ("GET", "/api/v1/reports/<uuid:report_id>/versions"): (
+        _on_report("GET", "/versions"),
+        {"IDN": READ_OWN_NATIONAL, "MYS": ANY_OTHER_NATIONAL}),
+    ("POST", "/api/v1/reports/<uuid:report_id>/versions"): (
+        _on_report("POST", "/versions", report()),
+        {"IDN": _writers(201, WRITE_OWN), "MYS": _writers(404, WRITE_OWN)}),
+    ("POST", "/api/v1/reports/<uuid:report_id>/withdraw"): (
+        _on_report("POST", "/withdraw"),
+        {"IDN": _writers(200, WRITE_OWN), "MYS": _writers(404, WRITE_OWN)}),
+    ("POST", "/api/v1/reports/<uuid:report_id>/approve"): (
+        _on_report("POST", "/approve"), {"IDN": REVIEW, "MYS": statuses(403, state_admin=404)}),
+    ("POST", "/api/v1/reports/<uuid:report_id>/return"): (
+        _on_report("POST", "/return", {"reason": "Totals are missing."}),
+        {"IDN": REVIEW, "MYS": statuses(403, state_admin=404)}),
+    ("GET", "/api/v1/states"): (_get("/api/v1/states"), {"IDN": statuses(200)}),
+    ("GET", "/api/v1/regions"): (_get("/api/v1/regions"), {"IDN": statuses(200)}),
+    ("POST", "/api/v1/states/<iso3>/keys"): (
+        lambda world, state, headers: world.client.post(
+            f"/api/v1/states/{state}/keys", headers=headers,
+            json={"public_key": b64url(os.urandom(32))}),
+        {"IDN": statuses(403, state_admin=201), "MYS": statuses(403)}),
+    ("DELETE", "/api/v1/states/<iso3>/keys/<kid>"): (
+        _on_state("DELETE", "/keys/{kid}"),
+        {"IDN": statuses(403, state_admin=200), "MYS": statuses(403)}),
+    ("POST", "/api/v1/log/cosignatures"): (
+        # A cosignature for a checkpoint never published: a caller who may cosign gets 404.
+        _post("/api/v1/log/cosignatures",
+              {"tree_size": 999,
+               "cosignature": "— idn.example/w " + base64.b64encode(bytes(76)).decode()}),
+        {"IDN": statuses(403, state_admin=404)}),
+    ("GET", "/api/v1/log/entries"): (
+        _get("/api/v1/log/entries"), {"IDN": statuses(200, none=200)}),
+    ("POST", "/api/v1/auth/login"): (
+        # Public: a token is not looked at; wrong credentials are a 401 for anyone.
+        _post("/api/v1/auth/login", {"email": "nobody@example.org", "password": "wrong one"}),
+        {"IDN": statuses(401, expired=401, revoked=401, none=401)}),
+    **{("GET", rule): (_get(path), {"IDN": PUBLIC}) for rule, path in (
+        ("/api/v1/keys", "/api/v1/keys"),
+        ("/api/v1/log/tree-head", "/api/v1/log/tree-head"),
+        ("/api/v1/log/checkpoint", "/api/v1/log/checkpoint"),
+        ("/api/v1/log/proof/inclusion", "/api/v1/log/proof/inclusion?index=0&tree_size=1"),
+        ("/api/v1/log/proof/consistency",
+         "/api/v1/log/proof/consistency?first=1&second=1"),
+        ("/api/v1/health", "/api/v1/health"),
+        ("/api/v1/ready", "/api/v1/ready"),
+        ("/api/v1/openapi.json", "/api/v1/openapi.json"),
+        ("/api/v1/docs", "/api/v1/docs"),
+        ("/api/v1/problems/", "/api/v1/problems/"),
+        ("/api/v1/problems/<name>", "/api/v1/problems/validation-error"),
+        ("/api/v1/docs/assets/<path:filename>", "/api/v1/docs/assets/swagger-ui.css"),
+    )},
+}
+# The public entries route answers a token it cannot verify with 401 rather than
+# silently serving less.
+MATRIX["GET", "/api/v1/log/entries"][1]["IDN"].update(expired=401, revoked=401)
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(MATRIX)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_caller_gets_the_expected_status(client, database, make_token, route):
+    world = World(client, database, make_token)
+    # The log needs an entry for the public proofs of size 1.
+    world.new_report("IDN")
+    call, expected = MATRIX[route]
+    got = {target: dict.fromkeys(CALLERS) for target in expected}
+    for target in expected:
+        for caller in CALLERS:
+            response = call(world, target, world.headers(caller))
+            got[target][caller] = response.status_code
+            response.close()
+    assert got == expected
