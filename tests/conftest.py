@@ -23,7 +23,7 @@ from reporting.accounts.models import ApiToken, User
 from reporting.accounts.service import create_token
 from reporting.config import Settings
 from reporting.db import Database, get_database
-from reporting.directory.models import MemberState, StateKey
+from reporting.directory.models import MemberState, StateKey, Witness
 from reporting.directory.service import add_member_states, load_reference_data
 from reporting.ledger.keys import new_seed
 from reporting.ledger.models import Cosignature, LogLeaf, LogNode, LogState, TreeHead
@@ -63,7 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, ApiToken, User, MemberState)
+DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, Witness, ApiToken, User, MemberState)
 
 
 def empty_reports_and_log(session) -> None:

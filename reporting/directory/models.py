@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporting.db import Base, UTCDateTime, utcnow
@@ -55,6 +55,23 @@ class MemberState(Base):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Witness(Base):
+    """A witness name and the one member state it belongs to.
+
+    The primary key makes "a name belongs to one state" a database rule: of two
+    concurrent registrations of a new name by two states, one insert fails. A state key
+    registered under a name must be the owner's (the composite foreign key below).
+    """
+
+    __tablename__ = "witnesses"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state_iso3: Mapped[str] = mapped_column(ForeignKey("member_states.iso3"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("name", "state_iso3", name="uq_witnesses_name_state"),)
+
+
 class StateKey(Base):
     """An Ed25519 public key a member state registered: for signing its reports and for
     cosigning checkpoints as a witness (under ``witness_name``)."""
@@ -67,3 +84,7 @@ class StateKey(Base):
     witness_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (ForeignKeyConstraint(
+        ["witness_name", "state_iso3"], ["witnesses.name", "witnesses.state_iso3"],
+        name="fk_state_keys_witness_state"),)

@@ -12,6 +12,7 @@ from importlib import resources
 
 import pycountry
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reporting.db import utcnow
@@ -22,6 +23,7 @@ from reporting.directory.models import (
     Region,
     RegionMembership,
     StateKey,
+    Witness,
 )
 from reporting.errors import DomainError
 
@@ -190,17 +192,32 @@ def register_state_key(session: Session, iso3: str, public_key: bytes,
         raise KeyRejected("a witness name has 1 to 200 characters, no spaces, no '+'")
     if session.scalar(select(StateKey.kid).where(StateKey.public_key == public_key)):
         raise KeyRejected("this key is registered already")
-    if witness_name is not None and session.scalar(
-            select(StateKey.kid).where(StateKey.witness_name == witness_name,
-                                       StateKey.state_iso3 != iso3)):
-        # A witness name stands for one state: the checkpoint keeps one line per name, and
-        # a verifier reading "— name …" must know whose cosignature it is.
-        raise KeyRejected(f"the witness name {witness_name} belongs to another member state")
+    if witness_name is not None:
+        _claim_witness_name(session, witness_name, iso3)
     key = StateKey(kid=hashlib.sha256(public_key).hexdigest()[:16], state_iso3=iso3,
                    public_key=public_key, witness_name=witness_name)
     session.add(key)
     session.flush()
     return key
+
+
+def _claim_witness_name(session: Session, name: str, iso3: str) -> None:
+    """Make ``name`` the state's witness name, or KeyRejected if another state holds it.
+
+    A witness name stands for one state: the checkpoint keeps one line per name, and a
+    verifier reading "— name …" must know whose cosignature it is. The ``witnesses``
+    primary key settles a race: of two states claiming a new name at once, the second
+    insert fails (on PostgreSQL after the first commits) and it sees the owner.
+    """
+    owner = session.get(Witness, name)
+    if owner is None:
+        try:
+            with session.begin_nested():
+                session.add(Witness(name=name, state_iso3=iso3))
+        except IntegrityError:
+            owner = session.get(Witness, name, populate_existing=True)
+    if owner is not None and owner.state_iso3 != iso3:
+        raise KeyRejected(f"the witness name {name} belongs to another member state")
 
 
 class KeyNotFound(DomainError, LookupError):
