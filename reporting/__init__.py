@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from flask import Flask
 
     from reporting import db, errors, unit_of_work
+    from reporting.accounts.api import admin_blp
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
     from reporting.config import Settings
@@ -55,8 +56,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     api = Api(app)
     app.register_blueprint(docs_assets)
     app.register_blueprint(problems_blp)
-    for blueprint in (reports_blp, directory_blp, auth_blp, log_blp, log_entries_blp,
-                      health_blp):
+    for blueprint in (reports_blp, directory_blp, auth_blp, admin_blp, log_blp,
+                      log_entries_blp, health_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
     app.after_request(secure_headers)

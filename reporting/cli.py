@@ -226,6 +226,33 @@ def users_add(ctx: click.Context, email: str, state: str | None, role: str,
     click.echo(f"user {user.id} {user.email} ({user.role}, {user.state_iso3 or '-'})")
 
 
+@users.command("list")
+@click.option("--state", help="Only this member state's users (ISO3).")
+@click.pass_context
+def users_list(ctx: click.Context, state: str | None) -> None:
+    """List users: id, e-mail, role, state, active."""
+    from reporting.accounts.service import list_users
+
+    with _unit(ctx) as unit:
+        rows = [(u.id, u.email, u.role, u.state_iso3 or "-",
+                 "active" if u.disabled_at is None else "disabled")
+                for u in list_users(unit.session, state)]
+    for row in rows or [("no users",)]:
+        click.echo("  ".join(row))
+
+
+@users.command("disable")
+@click.argument("user_id")
+@click.pass_context
+def users_disable(ctx: click.Context, user_id: str) -> None:
+    """Disable a user (see `vrs users list`); their login tokens stop at once."""
+    from reporting.accounts.service import update_user
+
+    with _unit(ctx) as unit:
+        user = update_user(unit.session, user_id, active=False)
+    click.echo(f"disabled {user.email}")
+
+
 @main.group()
 def tokens() -> None:
     """API tokens for machine clients."""

@@ -66,6 +66,22 @@ class World:
         assert response.status_code == 201
         return response.get_json()["id"]
 
+    def admin_of(self, state: str) -> str:
+        return self.tokens["state_admin"] if state == "IDN" else self.mys["state_admin"]
+
+    def new_user(self, state: str) -> str:
+        response = self.client.post("/api/v1/users", headers=bearer(self.admin_of(state)),
+                                    json={"email": f"{os.urandom(4).hex()}@example.org",
+                                          "role": "analyst"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    def new_token(self, state: str) -> str:
+        response = self.client.post("/api/v1/tokens", headers=bearer(self.admin_of(state)),
+                                    json={"role": "analyst"})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
     def new_key(self, state: str) -> str:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -165,6 +181,23 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
               {"tree_size": 999,
                "cosignature": "— idn.example/w " + base64.b64encode(bytes(76)).decode()}),
         {"IDN": statuses(403, state_admin=404)}),
+    ("GET", "/api/v1/users"): (_get("/api/v1/users"), {"IDN": statuses(403, state_admin=200)}),
+    ("POST", "/api/v1/users"): (
+        lambda world, state, headers: world.client.post(
+            "/api/v1/users", headers=headers,
+            json={"email": f"{os.urandom(4).hex()}@example.org", "role": "reporter"}),
+        {"IDN": statuses(403, state_admin=201)}),
+    ("PATCH", "/api/v1/users/<uuid:user_id>"): (
+        lambda world, state, headers: world.client.patch(
+            f"/api/v1/users/{world.new_user(state)}", json={"active": False}, headers=headers),
+        {"IDN": statuses(403, state_admin=200), "MYS": statuses(403, state_admin=404)}),
+    ("GET", "/api/v1/tokens"): (_get("/api/v1/tokens"), {"IDN": statuses(403, state_admin=200)}),
+    ("POST", "/api/v1/tokens"): (
+        _post("/api/v1/tokens", {"role": "analyst"}), {"IDN": statuses(403, state_admin=201)}),
+    ("DELETE", "/api/v1/tokens/<uuid:token_id>"): (
+        lambda world, state, headers: world.client.delete(
+            f"/api/v1/tokens/{world.new_token(state)}", headers=headers),
+        {"IDN": statuses(403, state_admin=200), "MYS": statuses(403, state_admin=404)}),
     ("GET", "/api/v1/log/entries"): (
         _get("/api/v1/log/entries"), {"IDN": statuses(200, none=200)}),
     ("POST", "/api/v1/auth/login"): (

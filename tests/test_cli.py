@@ -200,3 +200,20 @@ def test_keys_generate_refuses_to_store_an_unencrypted_key(tmp_path, monkeypatch
     assert result.exit_code == 1
     assert "VRS_KEY_PASSPHRASE" in result.output
     assert not (tmp_path / "keys").exists() or not list((tmp_path / "keys").iterdir())
+
+
+def test_users_are_listed_and_disabled_from_the_command_line(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "THA")
+    added, _ = run(tmp_path, "users", "add", "officer@example.org", "--state", "THA",
+                   "--role", "reporter", "--password", "a long enough passphrase")
+    assert added.exit_code == 0, added.output
+    listed, _ = run(tmp_path, "users", "list", "--state", "THA")
+    user_id, email, role, state, status = listed.output.split()
+    assert (email, role, state, status) == ("officer@example.org", "reporter", "THA", "active")
+    disabled, _ = run(tmp_path, "users", "disable", user_id)
+    assert disabled.exit_code == 0, disabled.output
+    assert run(tmp_path, "users", "list")[0].output.split()[-1] == "disabled"
+    unknown, _ = run(tmp_path, "users", "disable", "no-such-user")
+    assert unknown.exit_code == 1
+    assert "No such user" in unknown.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -10,7 +11,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporting.accounts import schemas, service
+from reporting.accounts.auth import current_principal, requires
+from reporting.accounts.roles import ADMIN, STATE_ADMIN
 from reporting.bodies import json_body, load
+from reporting.db import request_session
 from reporting.openapi import problems
 from reporting.unit_of_work import request_unit, transactional
 
@@ -33,3 +37,100 @@ class Login(MethodView):
         return {"token": secret, "token_type": "Bearer", "expires_at": token.expires_at,
                 "role": token.role, "state": token.state_iso3,
                 "scopes": token.scopes.split()}
+
+
+# ---- a state admin's own state: users and API tokens (SPEC §3) --------------------------
+
+admin_blp = Blueprint("administration", __name__, url_prefix="/api/v1",
+                      description="A state admin's users and API tokens of its own state.")
+STATE_ADMINS = frozenset({STATE_ADMIN})
+
+
+def _own_state() -> str:
+    return current_principal().state or ""
+
+
+def _user_document(user: Any) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email, "role": user.role,
+            "state_iso3": user.state_iso3, "active": user.disabled_at is None,
+            "created_at": user.created_at}
+
+
+@admin_blp.route("/users")
+class Users(MethodView):
+    @admin_blp.response(200, schemas.UserSchema(many=True))
+    @problems(admin_blp, 401, 403)
+    @requires(ADMIN, STATE_ADMINS)
+    def get(self) -> list[dict[str, Any]]:
+        """The users of the caller's state."""
+        return [_user_document(user)
+                for user in service.list_users(request_session(), _own_state())]
+
+    @admin_blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.UserInSchema}}})
+    @admin_blp.response(201, schemas.UserSchema)
+    @problems(admin_blp, 400, 401, 403, 413, 415, 422)
+    @requires(ADMIN, STATE_ADMINS)
+    @transactional
+    def post(self) -> dict[str, Any]:
+        """Add a user to the caller's state."""
+        data = load(schemas.UserInSchema(), json_body())
+        user = service.create_user(request_unit().session, data["email"], data["role"],
+                                   _own_state(), data.get("password"))
+        return _user_document(user)
+
+
+@admin_blp.route("/users/<uuid:user_id>")
+class UserItem(MethodView):
+    @admin_blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.UserPatchSchema}}})
+    @admin_blp.response(200, schemas.UserSchema)
+    @problems(admin_blp, 400, 401, 403, 404, 413, 415, 422)
+    @requires(ADMIN, STATE_ADMINS)
+    @transactional
+    def patch(self, user_id: uuid.UUID) -> dict[str, Any]:
+        """Change a user's role, or disable (active: false) or enable them; either ends
+        the user's login tokens."""
+        data = load(schemas.UserPatchSchema(), json_body())
+        user = service.update_user(request_unit().session, str(user_id), state=_own_state(),
+                                   role=data.get("role"), active=data.get("active"))
+        return _user_document(user)
+
+
+@admin_blp.route("/tokens")
+class Tokens(MethodView):
+    @admin_blp.response(200, schemas.TokenSchema(many=True))
+    @problems(admin_blp, 401, 403)
+    @requires(ADMIN, STATE_ADMINS)
+    def get(self) -> list[Any]:
+        """The caller's state's unrevoked tokens; never a secret."""
+        return service.list_tokens(request_session(), _own_state())
+
+    @admin_blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.TokenInSchema}}})
+    @admin_blp.response(201, schemas.CreatedTokenSchema)
+    @problems(admin_blp, 400, 401, 403, 413, 415, 422)
+    @requires(ADMIN, STATE_ADMINS)
+    @transactional
+    def post(self) -> dict[str, Any]:
+        """Issue an API token for the caller's state; its secret is in this answer only."""
+        data = load(schemas.TokenInSchema(), json_body())
+        days = data.get("expires_in_days")
+        token, secret = service.create_token(
+            request_unit().session, role=data["role"], state=_own_state(),
+            scopes=data.get("scopes"), label=data.get("label"),
+            expires_in=timedelta(days=days) if days else None)
+        fields = ("id", "label", "kind", "role", "state_iso3", "scopes", "user_id",
+                  "created_at", "expires_at", "revoked_at")
+        return {**{name: getattr(token, name) for name in fields}, "token": secret}
+
+
+@admin_blp.route("/tokens/<uuid:token_id>")
+class TokenItem(MethodView):
+    @admin_blp.response(200, schemas.TokenSchema)
+    @problems(admin_blp, 401, 403, 404)
+    @requires(ADMIN, STATE_ADMINS)
+    @transactional
+    def delete(self, token_id: uuid.UUID) -> Any:
+        """Revoke a token of the caller's state; it stops working at once."""
+        return service.revoke_token(request_unit().session, str(token_id), _own_state())

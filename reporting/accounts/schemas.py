@@ -20,3 +20,71 @@ class IssuedTokenSchema(Schema):
     role = fields.String(required=True)
     state = fields.String(allow_none=True, required=True)
     scopes = fields.List(fields.String(), required=True)
+
+
+STATE_ROLES = ("reporter", "state_admin", "analyst")
+
+
+class UserInSchema(Schema):
+    """A user a state admin adds to its own state."""
+
+    class Meta:
+        unknown = RAISE
+
+    email = Text(required=True, validate=validate.Length(min=3, max=320))
+    role = fields.String(required=True, validate=validate.OneOf(STATE_ROLES))
+    password = fields.String(validate=validate.Length(min=1, max=1024), metadata={
+        "description": "For POST /auth/login; without one the user cannot log in yet."})
+
+
+class UserPatchSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    role = fields.String(validate=validate.OneOf(STATE_ROLES))
+    active = fields.Boolean(metadata={"description": "false disables the user and ends "
+                                                     "their login tokens at once"})
+
+
+class UserSchema(Schema):
+    id = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True)
+    state = fields.String(required=True, attribute="state_iso3")
+    active = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class TokenInSchema(Schema):
+    """An API token a state admin issues for its own state (shown once)."""
+
+    class Meta:
+        unknown = RAISE
+
+    role = fields.String(required=True, validate=validate.OneOf(STATE_ROLES))
+    scopes = fields.List(fields.String(), validate=validate.Length(min=1, max=4))
+    label = Text(validate=validate.Length(max=200))
+    expires_in_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+
+
+class TokenSchema(Schema):
+    """A token as listed: never its secret."""
+
+    id = fields.String(required=True)
+    label = fields.String(allow_none=True)
+    kind = fields.String(required=True)
+    role = fields.String(required=True)
+    state = fields.String(allow_none=True, attribute="state_iso3")
+    scopes = fields.Method("scope_list", required=True)
+    user_id = fields.String(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+    def scope_list(self, token: object) -> list[str]:
+        scopes = token["scopes"] if isinstance(token, dict) else getattr(token, "scopes", "")
+        return str(scopes).split()
+
+
+class CreatedTokenSchema(TokenSchema):
+    token = fields.String(required=True, metadata={"description": "Shown once; keep it safe."})

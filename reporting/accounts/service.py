@@ -137,7 +137,9 @@ def create_token(
 # Columns, not the entity, and built once: this runs on every request, and neither an
 # ORM object's bookkeeping nor rebuilding the statement buys anything for a row only read.
 _TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.role, ApiToken.state_iso3, ApiToken.scopes,
-                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at)
+                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at,
+                         User.disabled_at.label("user_disabled_at"))
+                  .outerjoin(User, User.id == ApiToken.user_id)
                   .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
@@ -152,6 +154,9 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
         raise AuthenticationFailed("The bearer token has been revoked.")
     if token.expires_at is not None and token.expires_at <= now:
         raise AuthenticationFailed("The bearer token has expired.")
+    if token.user_disabled_at is not None:
+        # A disabled user's login tokens stop at once, not when they expire.
+        raise AuthenticationFailed("The bearer token's user has been disabled.")
     return Principal(token_id=token.id, role=token.role, state=token.state_iso3,
                      scopes=frozenset(token.scopes.split()), user_id=token.user_id)
 
@@ -167,14 +172,58 @@ def list_tokens(session: Session, state: str | None = None, *,
     return list(session.scalars(query))
 
 
-def revoke_token(session: Session, token_id: str) -> ApiToken:
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise AccountError(f"no token {token_id}")
+class AccountNotFound(DomainError, LookupError):
+    """No such user or token for this caller (another state's do not exist for it)."""
+
+    status = 404
+
+
+def revoke_token(session: Session, token_id: str, state: str | None = None) -> ApiToken:
+    """Revoke a token (of ``state`` only, when given); it stops working at once."""
+    token = session.get(ApiToken, token_id) if len(token_id) <= 36 else None
+    if token is None or (state is not None and token.state_iso3 != state):
+        raise AccountNotFound(f"no token {token_id}" if state is None else "No such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     session.flush()
     return token
+
+
+def list_users(session: Session, state: str | None = None) -> list[User]:
+    query = select(User).order_by(User.created_at)
+    if state is not None:
+        query = query.where(User.state_iso3 == normalise_iso3(state))
+    return list(session.scalars(query))
+
+
+def update_user(session: Session, user_id: str, *, state: str | None = None,
+                role: str | None = None, active: bool | None = None) -> User:
+    """Change a user's role or disable or enable them (of ``state`` only, when given).
+
+    Either change ends the user's login tokens: a token carries the role it was issued
+    with, and a disabled user must stop at once.
+    """
+    user = session.get(User, user_id) if len(user_id) <= 36 else None
+    if user is None or (state is not None and user.state_iso3 != state):
+        raise AccountNotFound("No such user.")
+    if role is not None and role != user.role:
+        _check_role_and_state(role, user.state_iso3)
+        user.role = role
+        _end_logins(session, user)
+    if active is False and user.disabled_at is None:
+        user.disabled_at = utcnow()
+        _end_logins(session, user)
+    elif active is True:
+        user.disabled_at = None
+    session.flush()
+    return user
+
+
+def _end_logins(session: Session, user: User) -> None:
+    now = utcnow()
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                        ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
 
 
 def login(session: Session, email: str, password: str,
