@@ -45,6 +45,11 @@ PROBLEMS: dict[str, tuple[str, str, str]] = {
         "The report's status does not allow this action (e.g. approving a returned report, "
         "withdrawing a withdrawn one).",
         "Read the report's status; amend it first where the lifecycle requires."),
+    "sharing-not-lowered": (
+        "Sharing can only be lowered here",
+        "POST /reports/{id}/sharing lowers a report's sharing level with effect at once; "
+        "the level asked for is not lower than the current one.",
+        "To share more widely, amend the report (a new version); it counts once approved."),
     "storage-conflict": (
         "Conflicts with data stored meanwhile",
         "The report could not be stored because it conflicts with data written at the "

@@ -165,6 +165,11 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("POST", "/api/v1/reports/<uuid:report_id>/return"): (
         _on_report("POST", "/return", {"reason": "Totals are missing."}),
         {"IDN": REVIEW, "MYS": statuses(403, state_admin=404)}),
+    ("POST", "/api/v1/reports/<uuid:report_id>/sharing"): (
+        # The reports are national: "national" is not lower, so a writer of the owning
+        # state gets 409; of another state, 404.
+        _on_report("POST", "/sharing", {"sharing": "national"}),
+        {"IDN": _writers(409, WRITE_OWN), "MYS": _writers(404, WRITE_OWN)}),
     ("GET", "/api/v1/states"): (_get("/api/v1/states"), {"IDN": statuses(200)}),
     ("GET", "/api/v1/regions"): (_get("/api/v1/regions"), {"IDN": statuses(200)}),
     ("POST", "/api/v1/states/<iso3>/keys"): (

@@ -301,6 +301,25 @@ class ReportReturn(MethodView):
         return _review(report_id, lifecycle.RETURN, reason)
 
 
+@blp.route("/<uuid:report_id>/sharing")
+class ReportSharing(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.SharingSchema}}})
+    @blp.response(200, schemas.SharingLoweredSchema)
+    @problems(blp, *WRITE_ERRORS)
+    @requires(REPORTS_WRITE, REPORT_WRITERS)
+    @transactional
+    def post(self, report_id: uuid.UUID) -> dict[str, Any]:
+        """The owning state lowers the report's sharing level: others stop reading it at
+        once. Raising needs a new version. Logged with a receipt."""
+        level = load(schemas.SharingSchema(), json_body())["sharing"]
+        report = _report_id(report_id)
+        unit, principal = request_unit(), current_principal()
+        receipt = service.lower_sharing(unit, principal, report, level)
+        return {**_resource(service.get_report(unit.session, principal, report)),
+                "receipt": receipt}
+
+
 # ---- the log's entries: leaf hashes for everyone, receipts for those who may read them ---
 
 log_blp = Blueprint("log-entries", __name__, url_prefix="/api/v1/log",

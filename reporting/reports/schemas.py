@@ -307,7 +307,9 @@ class ReceiptSchema(Schema):
     signature = fields.String(required=True, metadata={
         "description": "base64url Ed25519 signature over the RFC 8785 form of the receipt "
                        "without this field."})
-    event = fields.String(metadata={"description": "Lifecycle event (e.g. withdrawn)."})
+    event = fields.String(metadata={"description": "Lifecycle event: approved, returned, "
+                                                   "withdrawn or sharing_lowered."})
+    sharing = fields.String(metadata={"description": "With sharing_lowered: the new level."})
     state_key_id = fields.String(metadata={
         "description": "Present when the state signed the body with this key."})
 
@@ -343,6 +345,16 @@ class VersionSchema(Schema):
 class WithdrawnSchema(ReportResourceSchema):
     receipt = fields.Nested(ReceiptSchema, required=True, metadata={
         "description": "The signed receipt of the withdrawal."})
+
+
+class SharingSchema(StrictSchema):
+    sharing = Code(("national", "region"), required=True, metadata={
+        "description": "The new, lower level (all_members is never lower)."})
+
+
+class SharingLoweredSchema(ReportResourceSchema):
+    receipt = fields.Nested(ReceiptSchema, required=True, metadata={
+        "description": "The signed receipt of the change (`event`: sharing_lowered)."})
 
 
 class ReviewedSchema(ReportResourceSchema):

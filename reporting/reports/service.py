@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from reporting.accounts.roles import REPORT_WRITERS, STATE_ADMIN
 from reporting.accounts.service import Principal
 from reporting.db import utcnow
-from reporting.directory.models import StateKey
+from reporting.directory.models import SHARING_LEVELS, StateKey
 from reporting.errors import DomainError
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
 from reporting.ledger.log import rfc3339
@@ -284,6 +284,50 @@ def review_report(unit: UnitOfWork, principal: Principal, report_id: str, action
         _record_figures(session, report, version)
         unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                          "event": REVIEW_EVENTS[action]})
+    session.flush()
+    return recorded.receipt
+
+
+class SharingNotLowered(DomainError):
+    """Only lowering takes effect at once; raising needs a new, approved version."""
+
+    status = 409
+    problem = "sharing-not-lowered"
+
+
+LOWER_SHARING = "lower_sharing"
+
+
+def lower_sharing(unit: UnitOfWork, principal: Principal, report_id: str,
+                  level: str) -> dict[str, Any]:
+    """Lower the sharing level of the caller's own report, with effect at once (SPEC §3).
+
+    Logged as a receipt (``"event": "sharing_lowered"`` and the new ``sharing``), so a
+    state can show when it withdrew a report from others. Raising, or keeping, the level
+    is SharingNotLowered: a wider audience needs a new version, approved.
+    """
+    check_writer(principal)
+    session = unit.session
+    report = _owned_report(session, principal, report_id)
+    if SHARING_LEVELS.index(level) >= SHARING_LEVELS.index(report.sharing):
+        raise SharingNotLowered(
+            f"The report is shared at {report.sharing}; only a lower level takes effect "
+            "at once. To share more widely, amend the report (a new version, approved).")
+    version = session.get(ReportVersion, (report.id, report.current_version))
+    assert version is not None  # noqa: S101 - current_version always exists
+    now = utcnow()
+    recorded = unit.ledger.record(session, {
+        "report_id": report.id, "version": version.version, "state": report.state_iso3,
+        "received_at": rfc3339(now), "content_sha256": version.content_sha256,
+        "event": "sharing_lowered", "sharing": level})
+    report.sharing, report.updated_at = level, now
+    session.add(ReportEvent(report_id=report.id, version=version.version,
+                            action=LOWER_SHARING, status_after=report.status,
+                            actor_token_id=principal.token_id, at=now,
+                            log_index=recorded.index))
+    if report.approved_version is not None:
+        unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
+                                         "event": "sharing_lowered"})
     session.flush()
     return recorded.receipt
 
