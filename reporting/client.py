@@ -2,9 +2,8 @@
 
 For a national system that pushes reports, and for ``vrs sign`` / ``vrs submit``. It
 needs only the standard library (``urllib``) and the package's plain ledger modules
-(RFC 8785 canonical JSON, Ed25519, the RFC 9162 Merkle tree): no Flask, no database.
-(Importing it still runs ``reporting/__init__.py``, which imports Flask today: see the
-note in ``tests/test_client.py``.)
+(RFC 8785 canonical JSON, Ed25519, the RFC 9162 Merkle tree): importing it loads no
+Flask and no database code (``tests/test_client.py`` checks, in a fresh interpreter).
 
 ::
 
