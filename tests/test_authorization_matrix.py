@@ -203,6 +203,13 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
         lambda world, state, headers: world.client.delete(
             f"/api/v1/tokens/{world.new_token(state)}", headers=headers),
         {"IDN": statuses(403, state_admin=200), "MYS": statuses(403, state_admin=404)}),
+    # Logout and password change are for people's login tokens: every API token here
+    # is refused (403), no token is 401.
+    ("POST", "/api/v1/auth/logout"): (
+        _post("/api/v1/auth/logout", None), {"IDN": statuses(403)}),
+    ("POST", "/api/v1/auth/password"): (
+        _post("/api/v1/auth/password", {"current_password": "x", "new_password": "y"}),
+        {"IDN": statuses(403)}),
     ("GET", "/api/v1/log/entries"): (
         _get("/api/v1/log/entries"), {"IDN": statuses(200, none=200)}),
     ("POST", "/api/v1/auth/login"): (

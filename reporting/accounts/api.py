@@ -39,6 +39,32 @@ class Login(MethodView):
                 "scopes": token.scopes.split()}
 
 
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    @problems(blp, 401, 403)
+    @transactional
+    def post(self) -> None:
+        """End the login whose token this request carries (API tokens are revoked by a
+        state admin instead)."""
+        service.logout(request_unit().session, current_principal())
+
+
+@blp.route("/password")
+class PasswordChange(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.PasswordChangeSchema}}})
+    @blp.response(204)
+    @problems(blp, 400, 401, 403, 413, 415, 422)
+    @transactional
+    def post(self) -> None:
+        """Change the logged-in user's password; their other logins end."""
+        principal = current_principal()
+        data = load(schemas.PasswordChangeSchema(), json_body())
+        service.change_password(request_unit().session, principal, data["current_password"],
+                                data["new_password"])
+
+
 # ---- a state admin's own state: users and API tokens (SPEC §3) --------------------------
 
 admin_blp = Blueprint("administration", __name__, url_prefix="/api/v1",
@@ -75,6 +101,8 @@ class Users(MethodView):
     def post(self) -> dict[str, Any]:
         """Add a user to the caller's state."""
         data = load(schemas.UserInSchema(), json_body())
+        if data.get("password"):
+            service.check_new_password(data["password"], data["email"])
         user = service.create_user(request_unit().session, data["email"], data["role"],
                                    _own_state(), data.get("password"))
         return _user_document(user)

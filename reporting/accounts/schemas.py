@@ -13,6 +13,14 @@ class LoginSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
 
 
+class PasswordChangeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
 class IssuedTokenSchema(Schema):
     token = fields.String(required=True, metadata={"description": "Shown once; keep it safe."})
     token_type = fields.String(required=True)

@@ -243,3 +243,59 @@ def login(session: Session, email: str, password: str,
     return create_token(session, role=user.role, state=user.state_iso3,
                         expires_in=lifetime, user_id=user.id, kind="login",
                         label=f"login {user.email}")
+
+
+# Rules for a new password (README "Accounts"): long rather than complex, per NIST SP
+# 800-63B §5.1.1: at least 12 characters, not the e-mail address or a part of it, not one
+# character repeated.
+MIN_PASSWORD_LENGTH = 12
+
+
+def check_new_password(password: str, email: str) -> None:
+    """AccountError saying which rule a new password breaks."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    local = email.split("@", 1)[0].lower()
+    if email.lower() in password.lower() or (len(local) >= 4 and local in password.lower()):
+        raise AccountError("a password must not contain the e-mail address")
+    if len(set(password)) == 1:
+        raise AccountError("a password is not one character repeated")
+
+
+class NotALogin(DomainError):
+    """Logging out and changing a password are for people's login tokens."""
+
+    status = 403
+    problem = "forbidden-role"
+
+    def __init__(self) -> None:
+        super().__init__("This is an API token, not a login: a state admin revokes it "
+                         "(DELETE /tokens/{id}).")
+
+
+def logout(session: Session, principal: Principal) -> None:
+    """Revoke the login token the caller presents."""
+    token = session.get(ApiToken, principal.token_id)
+    if token is None or token.kind != "login":
+        raise NotALogin()
+    token.revoked_at = utcnow()
+    session.flush()
+
+
+def change_password(session: Session, principal: Principal, current: str, new: str) -> None:
+    """Set a new password for the logged-in user; every other login of theirs ends."""
+    user = session.get(User, principal.user_id) if principal.user_id else None
+    if user is None:
+        raise NotALogin()
+    try:
+        _passwords.verify(user.password_hash or _dummy_hash(), current)
+    except (VerificationError, InvalidHashError):
+        raise AuthenticationFailed("The current password is wrong.") from None
+    check_new_password(new, user.email)
+    user.password_hash = _passwords.hash(new)
+    now = utcnow()
+    for token in session.scalars(select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+            ApiToken.id != principal.token_id)):
+        token.revoked_at = now
+    session.flush()
