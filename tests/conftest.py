@@ -8,6 +8,7 @@ reports.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from reporting import create_app, migration
 from reporting.accounts.models import ApiToken, User
@@ -138,6 +140,17 @@ def database(app: Flask) -> Iterator[Database]:
             session.execute(delete(model))
         # Signing with the environment key again (a test may have rotated).
         activate_environment_key(session, database.url)
+
+
+@pytest.fixture
+def live_server(app: Flask, database: Database) -> Iterator[str]:
+    """The test app on a real loopback port (werkzeug, threaded): its base URL."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join()
 
 
 @pytest.fixture

@@ -6,14 +6,12 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from werkzeug.serving import make_server
 
 from reporting.cli import main
 from reporting.client import (
@@ -30,13 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def server(app, database):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+def server(live_server: str) -> str:
+    return live_server
 
 
 @pytest.fixture

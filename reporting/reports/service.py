@@ -216,6 +216,22 @@ def add_version(unit: UnitOfWork, principal: Principal, report_id: str,
     return Outcome(report, version, receipt=recorded.receipt)
 
 
+def _log_event(unit: UnitOfWork, report: Report, event: str,
+               **extra: Any) -> tuple[ReportVersion, dict[str, Any], int, datetime]:
+    """Sign and log an event on the report's current version (withdrawn, approved …).
+
+    Returns the version, the signed receipt, its log index and the time stamped on it.
+    """
+    version = unit.session.get(ReportVersion, (report.id, report.current_version))
+    assert version is not None  # noqa: S101 - current_version always exists
+    now = utcnow()
+    recorded = unit.ledger.record(unit.session, {
+        "report_id": report.id, "version": version.version, "state": report.state_iso3,
+        "received_at": rfc3339(now), "content_sha256": version.content_sha256,
+        "event": event, **extra})
+    return version, recorded.receipt, recorded.index, now
+
+
 def withdraw_report(unit: UnitOfWork, principal: Principal, report_id: str,
                     reason: str | None = None) -> dict[str, Any]:
     """Withdraw the caller's own report; its versions stay readable.
@@ -228,22 +244,15 @@ def withdraw_report(unit: UnitOfWork, principal: Principal, report_id: str,
     session = unit.session
     report = _owned_report(session, principal, report_id)
     status = _transition(report, lifecycle.WITHDRAW)
-    now = utcnow()
-    current = session.get(ReportVersion, (report.id, report.current_version))
-    assert current is not None  # noqa: S101 - current_version always exists
-    recorded = unit.ledger.record(session, {
-        "report_id": report.id, "version": report.current_version, "state": report.state_iso3,
-        "received_at": rfc3339(now), "content_sha256": current.content_sha256,
-        "event": "withdrawn"})
+    _, receipt, index, now = _log_event(unit, report, "withdrawn")
     report.status, report.updated_at = status, now
     session.add(ReportEvent(report_id=report.id, version=report.current_version,
                             action=lifecycle.WITHDRAW, status_after=status, reason=reason,
-                            actor_token_id=principal.token_id, at=now,
-                            log_index=recorded.index))
+                            actor_token_id=principal.token_id, at=now, log_index=index))
     session.flush()
     unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                      "event": lifecycle.WITHDRAW})
-    return recorded.receipt
+    return receipt
 
 
 # The receipt event of each review, as logged (SPEC §3: approvals and returns are logged).
@@ -266,26 +275,19 @@ def review_report(unit: UnitOfWork, principal: Principal, report_id: str, action
     session = unit.session
     report = _owned_report(session, principal, report_id)
     status = _transition(report, action)
-    version = session.get(ReportVersion, (report.id, report.current_version))
-    assert version is not None  # noqa: S101 - current_version always exists
-    now = utcnow()
-    recorded = unit.ledger.record(session, {
-        "report_id": report.id, "version": version.version, "state": report.state_iso3,
-        "received_at": rfc3339(now), "content_sha256": version.content_sha256,
-        "event": REVIEW_EVENTS[action]})
+    version, receipt, index, now = _log_event(unit, report, REVIEW_EVENTS[action])
     version.status = status
     report.status, report.updated_at = status, now
     session.add(ReportEvent(report_id=report.id, version=version.version, action=action,
                             status_after=status, reason=reason,
-                            actor_token_id=principal.token_id, at=now,
-                            log_index=recorded.index))
+                            actor_token_id=principal.token_id, at=now, log_index=index))
     if action == lifecycle.APPROVE:
         report.approved_version = version.version
         _record_figures(session, report, version)
         unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                          "event": REVIEW_EVENTS[action]})
     session.flush()
-    return recorded.receipt
+    return receipt
 
 
 class SharingNotLowered(DomainError):
@@ -313,23 +315,15 @@ def lower_sharing(unit: UnitOfWork, principal: Principal, report_id: str,
         raise SharingNotLowered(
             f"The report is shared at {report.sharing}; only a lower level takes effect "
             "at once. To share more widely, amend the report (a new version, approved).")
-    version = session.get(ReportVersion, (report.id, report.current_version))
-    assert version is not None  # noqa: S101 - current_version always exists
-    now = utcnow()
-    recorded = unit.ledger.record(session, {
-        "report_id": report.id, "version": version.version, "state": report.state_iso3,
-        "received_at": rfc3339(now), "content_sha256": version.content_sha256,
-        "event": "sharing_lowered", "sharing": level})
+    version, receipt, index, now = _log_event(unit, report, "sharing_lowered", sharing=level)
     report.sharing, report.updated_at = level, now
     session.add(ReportEvent(report_id=report.id, version=version.version,
                             action=LOWER_SHARING, status_after=report.status,
-                            actor_token_id=principal.token_id, at=now,
-                            log_index=recorded.index))
+                            actor_token_id=principal.token_id, at=now, log_index=index))
     if report.approved_version is not None:
         unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                          "event": "sharing_lowered"})
-    session.flush()
-    return recorded.receipt
+    return receipt
 
 
 _INSERT_FIGURES = insert(VersionFigures.__table__)

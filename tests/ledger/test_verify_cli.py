@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
-from werkzeug.serving import make_server
 
 from reporting.cli import main
 from reporting.ledger.models import LogLeaf
@@ -18,13 +16,8 @@ from tests.factories import report
 
 
 @pytest.fixture
-def server(app, database):
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+def server(live_server: str) -> str:
+    return live_server
 
 
 @pytest.fixture
