@@ -24,10 +24,9 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-def _database(ctx: click.Context):  # noqa: ANN202 - reporting.db.Database, imported lazily
+def _database(settings: Settings):  # noqa: ANN202 - reporting.db.Database, imported lazily
     from reporting.db import Database
 
-    settings = _settings(ctx)
     if settings.is_sqlite:
         settings.ensure_data_dir()
     return Database(settings.database_url, settings.timeouts)
@@ -44,7 +43,7 @@ def _unit(ctx: click.Context) -> Iterator[UnitOfWork]:
     from reporting.unit_of_work import UnitOfWork
     from reporting.wiring import build_binding
 
-    database = _database(ctx)
+    database = _database(_settings(ctx))
     try:
         with UnitOfWork.begin(build_binding(_settings(ctx), database)) as unit:
             yield unit
@@ -320,13 +319,10 @@ def tokens_revoke(ctx: click.Context, token_id: str) -> None:
 
 
 def _readiness_problems(settings: Settings) -> list[str]:
-    from reporting.db import Database
     from reporting.readiness import problems
     from reporting.wiring import make_ledger
 
-    if settings.is_sqlite:
-        settings.ensure_data_dir()
-    database = Database(settings.database_url, settings.timeouts)
+    database = _database(settings)
     try:
         return problems(database, make_ledger(settings))
     finally:
