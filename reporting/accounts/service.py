@@ -137,16 +137,16 @@ def create_token(
 # Columns, not the entity, and built once: this runs on every request, and neither an
 # ORM object's bookkeeping nor rebuilding the statement buys anything for a row only read.
 _TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.role, ApiToken.state_iso3, ApiToken.scopes,
-                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at,
-                         User.disabled_at.label("user_disabled_at"))
-                  .outerjoin(User, User.id == ApiToken.user_id)
+                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at)
                   .where(ApiToken.token_hash == bindparam("token_hash")))
+# Only login tokens have a user: machine clients' API tokens (the ingest path) skip this.
+_USER_DISABLED_AT = select(User.disabled_at).where(User.id == bindparam("user_id"))
 
 
 def authenticate(session: Session, secret: str, now: datetime | None = None) -> Principal:
     """The principal of a bearer secret, or AuthenticationFailed saying why not."""
-    token = session.connection().execute(
-        _TOKEN_BY_HASH, {"token_hash": hash_token(secret)}).one_or_none()
+    connection = session.connection()
+    token = connection.execute(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)}).one_or_none()
     if token is None:
         raise AuthenticationFailed("The bearer token is not valid.")
     now = now or utcnow()
@@ -154,7 +154,8 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
         raise AuthenticationFailed("The bearer token has been revoked.")
     if token.expires_at is not None and token.expires_at <= now:
         raise AuthenticationFailed("The bearer token has expired.")
-    if token.user_disabled_at is not None:
+    if token.user_id is not None and connection.execute(
+            _USER_DISABLED_AT, {"user_id": token.user_id}).scalar() is not None:
         # A disabled user's login tokens stop at once, not when they expire.
         raise AuthenticationFailed("The bearer token's user has been disabled.")
     return Principal(token_id=token.id, role=token.role, state=token.state_iso3,
