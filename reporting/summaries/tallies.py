@@ -1,0 +1,74 @@
+"""Tallies: what one region × period × audience cell aggregates, before disclosure control.
+
+The two paths that build a summary meet here. The worker fills a ``Tallies`` with SQL
+aggregates over ``version_figures`` and ``version_facts`` (``summaries.queries``); a
+member recomputing a summary (``vrs recompute``) fills one in Python from the report
+bodies it fetched and checked (:func:`add_version`, over the same ``figures_row`` and
+``fact_rows`` the approval writes). ``summaries.compute`` turns a ``Tallies`` (and the
+previous period's) into the published observations. Equal tallies give equal summaries,
+so both paths are tested for equal tallies on the same reports.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+# The version_figures columns summed over a cell, by the name the summary uses.
+# Booleans sum as the number of reports where they are true.
+SUMMED = (
+    "migrants_total", "migrants_men", "migrants_women", "migrants_boys", "migrants_girls",
+    "migrants_sex_age_unknown", "unaccompanied_minors", "deaths", "missing", "injured",
+    "smugglers_total", "smugglers_arrested", "smugglers_men", "smugglers_women",
+    "smugglers_sex_unknown", "persons_prosecuted", "persons_convicted",
+    "investigation_opened", "financial_investigation", "assets_frozen_usd",
+)
+
+# version_figures columns whose codes are counted as incidents (one per report).
+INCIDENT_MIX = ("transport_mode", "conveyance", "detection_stage", "location_type",
+                "detecting_agency", "financial_benefit_established")
+
+
+@dataclass
+class Tallies:
+    """The raw aggregates of one cell: only counted versions (approved, newest, not
+    withdrawn, shared with the audience, reporting state in the region, incident in the
+    period).
+
+    * ``states``: the reporting states that contributed at least one report.
+    * ``incidents``: the number of counted reports.
+    * ``sums``: each ``SUMMED`` figure's sum (every name present, 0 when nothing counts;
+      ``assets_frozen_usd`` sums only the reports that state it).
+    * ``mix``: (figures column of ``INCIDENT_MIX``, code) → incidents.
+    * ``facts``: (version_facts dimension, code) → summed ``count`` (facts.DIMENSIONS).
+    * ``fees``: (route code, currency) → the fee amounts of the counted reports on that
+      route (a report with two origins has two routes and counts on each), sorted.
+    """
+
+    states: set[str] = field(default_factory=set)
+    incidents: int = 0
+    sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SUMMED, 0))
+    mix: Counter[tuple[str, str]] = field(default_factory=Counter)
+    facts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    fees: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+
+    def add_version(self, figures: dict[str, Any], fact_rows: list[dict[str, Any]]) -> None:
+        """Count one version, given its ``facts.figures_row`` and ``facts.fact_rows``."""
+        self.states.add(figures["state_iso3"])
+        self.incidents += 1
+        for name in SUMMED:
+            value = figures[name]
+            if value is not None:
+                self.sums[name] += value
+        for column in INCIDENT_MIX:
+            self.mix[(column, figures[column])] += 1
+        for row in fact_rows:
+            self.facts[(row["dimension"], row["code"])] += row["count"]
+        if figures["fee_amount"] is not None:
+            for row in fact_rows:
+                if row["dimension"] == "route":
+                    key = (row["code"], figures["fee_currency"])
+                    self.fees.setdefault(key, []).append(figures["fee_amount"])
+        for amounts in self.fees.values():
+            amounts.sort()
