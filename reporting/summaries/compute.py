@@ -1,0 +1,323 @@
+"""The content of a regional summary: every SPEC §4 measure of a cell, disclosure-controlled.
+
+:func:`summarise` is a pure function of two :class:`~reporting.summaries.tallies.Tallies`
+(the cell's period and the period before it). The worker (SQL aggregates) and a member's
+recompute (bodies checked against their receipts) both fill a ``Tallies`` and call it, so
+equal tallies give byte-identical content on both paths.
+
+Observations are keyed ``(measure, breakdown, code, currency)``: breakdown and code ``_T``
+for a total, currency ``_Z`` where none applies. The names are in :data:`MEASURES` and
+:data:`BREAKDOWNS` (the SDMX code lists are built from them). See ``docs/summaries.md``,
+"How a summary is computed", for the rules and why they suffice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from reporting.reports import facts
+from reporting.summaries.disclosure import (
+    DEFAULT_K,
+    FREE,
+    MIN_STATES,
+    PRIMARY,
+    Group,
+    protect,
+)
+from reporting.summaries.tallies import INCIDENT_MIX, Tallies
+
+__all__ = ["BREAKDOWNS", "MEASURES", "MIN_STATES", "RULES_VERSION", "RateTable", "quantile",
+           "summarise"]
+
+RULES_VERSION: int = 1
+"""Bumped whenever a measure or a disclosure rule changes; every summary records it."""
+
+TOTAL = "_T"
+NOT_APPLICABLE = "_Z"
+OTHERS = "_O"          # the nationalities after the top ten, together
+UNKNOWN = "_U"         # a mix figure a report left empty
+TOP_NATIONALITIES = 10
+
+MEASURES: dict[str, str] = {
+    "contributing_states": "Contributing states",
+    "incidents": "Incidents",
+    "migrants": "Smuggled migrants",
+    "unaccompanied_minors": "Unaccompanied minors",
+    "deaths": "Deaths",
+    "missing": "Missing persons",
+    "injured": "Injured persons",
+    "smugglers": "Smugglers",
+    "smugglers_arrested": "Smugglers arrested",
+    "documents": "Fraudulent documents",
+    "investigations": "Incidents with an investigation opened",
+    "persons_prosecuted": "Persons prosecuted",
+    "persons_convicted": "Persons convicted",
+    "financial_investigations": "Incidents with a financial investigation",
+    "fee_reports": "Reports stating a fee",
+    "fee_median": "Fee per person, median",
+    "fee_q1": "Fee per person, first quartile",
+    "fee_q3": "Fee per person, third quartile",
+    "fee_reports_converted": "Reports stating a fee, converted to the base currency",
+    "fee_median_converted": "Fee per person in the base currency, median",
+    "fee_q1_converted": "Fee per person in the base currency, first quartile",
+    "fee_q3_converted": "Fee per person in the base currency, third quartile",
+}
+
+BREAKDOWNS: dict[str, str] = {
+    TOTAL: "Total",
+    "sex_age": "Sex and age",
+    "smuggler_sex": "Sex",
+    "transport_mode": "Transport mode",
+    "conveyance": "Conveyance",
+    "detection_stage": "Detection stage",
+    "location_type": "Location type",
+    "detecting_agency": "Detecting agency",
+    "financial_benefit_established": "Financial benefit established",
+    facts.ORIGIN: "Origin country",
+    facts.TRANSIT: "Transit country",
+    facts.DESTINATION: "Intended destination",
+    facts.ROUTE: "Route (origin>destination)",
+    facts.MIGRANT_NATIONALITY: "Migrant nationality",
+    facts.CRIME: "Crime against migrants",
+    facts.AGGRAVATING: "Aggravating circumstance",
+    facts.SMUGGLER_ROLE: "Smuggler role",
+    facts.SMUGGLER_NATIONALITY: "Smuggler nationality",
+    facts.DOCUMENT: "Document type/fraud type",
+    facts.DOCUMENT_ISSUER: "Document issuing country",
+    facts.MODUS_OPERANDI: "Modus operandi",
+    facts.RELATED_CONDUCT: "Related conduct",
+}
+
+# Sums of Tallies.sums published as a plain total each: measure -> SUMMED name.
+_TOTALS = {
+    "migrants": "migrants_total",
+    "unaccompanied_minors": "unaccompanied_minors",
+    "deaths": "deaths",
+    "missing": "missing",
+    "injured": "injured",
+    "smugglers": "smugglers_total",
+    "smugglers_arrested": "smugglers_arrested",
+    "investigations": "investigation_opened",
+    "persons_prosecuted": "persons_prosecuted",
+    "persons_convicted": "persons_convicted",
+    "financial_investigations": "financial_investigation",
+}
+# Breakdowns made of SUMMED figures: (measure, breakdown) -> code -> SUMMED name.
+_SPLITS = {
+    ("migrants", "sex_age"): {"men": "migrants_men", "women": "migrants_women",
+                              "boys": "migrants_boys", "girls": "migrants_girls",
+                              "sex_age_unknown": "migrants_sex_age_unknown"},
+    ("smugglers", "smuggler_sex"): {"men": "smugglers_men", "women": "smugglers_women",
+                                    "sex_unknown": "smugglers_sex_unknown"},
+}
+# Fact dimensions published whole: dimension -> the measure its counts are of.
+_FACT_MEASURES = {
+    facts.ORIGIN: "incidents", facts.TRANSIT: "incidents", facts.DESTINATION: "incidents",
+    facts.ROUTE: "incidents", facts.CRIME: "incidents", facts.AGGRAVATING: "incidents",
+    facts.MODUS_OPERANDI: "incidents", facts.RELATED_CONDUCT: "incidents",
+    facts.SMUGGLER_ROLE: "smugglers", facts.SMUGGLER_NATIONALITY: "smugglers",
+    facts.DOCUMENT: "documents", facts.DOCUMENT_ISSUER: "documents",
+}
+# Breakdowns whose codes add up to their measure's total (exactly, or up to a remainder
+# an attacker is assumed to know): they form disclosure groups. Codes of the other fact
+# breakdowns overlap (a report names several crimes, or two origins) and add up to nothing
+# published, except routes, which add up to their origin (grouped below).
+_ADDITIVE = (
+    *(("incidents", column) for column in INCIDENT_MIX),
+    ("incidents", facts.DESTINATION),
+    ("migrants", "sex_age"), ("migrants", facts.MIGRANT_NATIONALITY),
+    ("smugglers", "smuggler_sex"), ("smugglers", facts.SMUGGLER_ROLE),
+    ("smugglers", facts.SMUGGLER_NATIONALITY),
+    ("documents", facts.DOCUMENT), ("documents", facts.DOCUMENT_ISSUER),
+)
+_FEE_STATS = (("fee_q1", 0.25), ("fee_median", 0.5), ("fee_q3", 0.75))
+
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """Exchange rates for converted fee figures: ``rates[currency]`` is how many units of
+    ``base`` one unit of ``currency`` is worth. ``name`` says which table it is (source and
+    date) and is published with every summary that uses it."""
+
+    name: str
+    base: str
+    rates: dict[str, float]
+
+    def rate(self, currency: str) -> float | None:
+        """Units of ``base`` per unit of ``currency``; 1 for the base itself, else None
+        when the table has no rate for it."""
+        return 1.0 if currency == self.base else self.rates.get(currency)
+
+
+def quantile(values: list[float], p: float) -> float:
+    """The ``p``-quantile of sorted ``values`` by linear interpolation between the closest
+    ranks: position ``p × (n − 1)`` (0-based), interpolated between its two neighbours.
+
+    This is PostgreSQL's ``percentile_cont`` (and numpy's default, R's type 7,
+    ``statistics.quantiles(method="inclusive")``), written out because
+    ``statistics.quantiles`` wants two values or more on Python 3.11 and interpolates in a
+    different order of operations; here it is ``lo + (hi − lo) × frac``, as PostgreSQL
+    does, so the two agree to the last bit. Raises ``ValueError`` on an empty list.
+    """
+    if not values:
+        raise ValueError("no values")
+    position = p * (len(values) - 1)
+    below = math.floor(position)
+    above = math.ceil(position)
+    low, high = values[below], values[above]
+    return low + (high - low) * (position - below)
+
+
+def _round(value: float) -> float:
+    """Fee figures to 6 decimal places: far below a cent, far above float noise."""
+    return round(float(value), 6)
+
+
+def _key(measure: str, breakdown: str = TOTAL, code: str = TOTAL,
+         currency: str = NOT_APPLICABLE) -> Key:
+    return (measure, breakdown, code, currency)
+
+
+def _counts(tallies: Tallies, totals_only: bool) -> tuple[dict[Key, int], list[Group]]:
+    """Every count observation of ``tallies`` and the groups that add up."""
+    counts: dict[Key, int] = {_key("incidents"): int(tallies.incidents)}
+    counts[_key("documents")] = int(sum(v for (dim, _), v in tallies.facts.items()
+                                        if dim == facts.DOCUMENT))
+    for measure, name in _TOTALS.items():
+        counts[_key(measure)] = int(tallies.sums[name])
+    if totals_only:
+        return counts, []
+    for (measure, breakdown), codes in _SPLITS.items():
+        for code, name in codes.items():
+            counts[_key(measure, breakdown, code)] = int(tallies.sums[name])
+    for (column, code), value in tallies.mix.items():
+        counts[_key("incidents", column, UNKNOWN if code is None else str(code))] = int(value)
+    by_dimension: dict[str, dict[str, int]] = {}
+    for (dimension, code), value in tallies.facts.items():
+        by_dimension.setdefault(dimension, {})[code] = int(value)
+    for dimension, measure in _FACT_MEASURES.items():
+        for code, value in by_dimension.get(dimension, {}).items():
+            counts[_key(measure, dimension, code)] = value
+    nationalities = sorted(by_dimension.get(facts.MIGRANT_NATIONALITY, {}).items(),
+                           key=lambda item: (-item[1], item[0]))
+    for code, value in nationalities[:TOP_NATIONALITIES]:
+        counts[_key("migrants", facts.MIGRANT_NATIONALITY, code)] = value
+    if len(nationalities) > TOP_NATIONALITIES:
+        counts[_key("migrants", facts.MIGRANT_NATIONALITY, OTHERS)] = sum(
+            value for _, value in nationalities[TOP_NATIONALITIES:])
+
+    groups = [Group(_key(measure), tuple(sorted(k for k in counts
+                                                 if k[0] == measure and k[1] == breakdown)))
+              for measure, breakdown in _ADDITIVE]
+    # A route is one origin and one destination, and a report has one destination, so an
+    # origin's count is the sum of its routes' counts.
+    routes: dict[str, list[Key]] = {}
+    for key in counts:
+        if key[:2] == ("incidents", facts.ROUTE):
+            routes.setdefault(key[2].split(">", 1)[0], []).append(key)
+    groups += [Group(_key("incidents", facts.ORIGIN, origin), tuple(sorted(parts)))
+               for origin, parts in routes.items()]
+    return counts, groups
+
+
+def _fees(tallies: Tallies, k: int, rates: RateTable | None
+          ) -> list[tuple[Key, int | float, str]]:
+    """Fee observations ``(key, value, status)``: per route × currency, and converted per
+    route when ``rates`` is given. Fee figures of fewer than k reports are suppressed (C)."""
+    out: list[tuple[Key, int | float, str]] = []
+    converted: dict[str, list[float]] = {}
+    for (route, currency), stated in sorted(tallies.fees.items()):
+        amounts = sorted(float(a) for a in stated)
+        free = len(amounts) >= k
+        status = FREE if free else PRIMARY
+        out.append((_key("fee_reports", facts.ROUTE, route, currency), len(amounts), status))
+        for measure, p in _FEE_STATS:
+            out.append((_key(measure, facts.ROUTE, route, currency),
+                        _round(quantile(amounts, p)), status))
+        rate = rates.rate(currency) if rates else None
+        # Only currencies whose own figures are published are pooled, so the converted
+        # figures cannot be compared with them to learn about a suppressed group.
+        if free and rate is not None:
+            converted.setdefault(route, []).extend(a * rate for a in amounts)
+    if rates is None:
+        return out
+    base = rates.base
+    for route, amounts in sorted(converted.items()):
+        amounts.sort()
+        out.append((_key("fee_reports_converted", facts.ROUTE, route, base), len(amounts),
+                    FREE))
+        for measure, p in _FEE_STATS:
+            out.append((_key(f"{measure}_converted", facts.ROUTE, route, base),
+                        _round(quantile(amounts, p)), FREE))
+    return out
+
+
+def _protected(tallies: Tallies, k: int, rates: RateTable | None
+               ) -> tuple[bool, dict[Key, tuple[int | float, str]]]:
+    """Whether the cell has too few states, and every observation's value and status."""
+    too_few = len(tallies.states) < MIN_STATES
+    counts, groups = _counts(tallies, too_few)
+    status = protect(counts, groups, k)
+    cells: dict[Key, tuple[int | float, str]] = {
+        key: (value, status[key]) for key, value in counts.items()}
+    cells[_key("contributing_states")] = (len(tallies.states), FREE)
+    if not too_few:
+        cells.update({key: (value, st) for key, value, st in _fees(tallies, k, rates)})
+    return too_few, cells
+
+
+def _change(value: int | float, previous: int | float) -> int | float:
+    if isinstance(value, int) and isinstance(previous, int):
+        return value - previous
+    return _round(value - previous)
+
+
+def summarise(current: Tallies, previous: Tallies | None, *, k: int = DEFAULT_K,
+              rates: RateTable | None = None) -> dict[str, Any]:
+    """The content of a summary of ``current``, with the change against ``previous``.
+
+    Returns ``contributing_states``, ``too_few_states``, ``observations`` (sorted by
+    measure, breakdown, code, currency) and ``rates`` (the table, when given), as
+    summary-format.md fixes them. A suppressed observation keeps its place with status
+    ``C`` or ``D`` and null ``value``, ``previous`` and ``change``. ``previous`` of an
+    observation is its value in the previous period's own summary (same k and rates),
+    null where that summary did not publish it; ``change`` is published only when both
+    values are, so it never reveals a suppressed figure of either period.
+    """
+    too_few, cells = _protected(current, k, rates)
+    before: dict[Hashable, int | float] = {}
+    if previous is not None:
+        _, previous_cells = _protected(previous, k, rates)
+        before = {key: value for key, (value, st) in previous_cells.items() if st == FREE}
+    observations = []
+    for key in sorted(cells):
+        value, status = cells[key]
+        free = status == FREE
+        was = before.get(key) if free else None
+        measure, breakdown, code, currency = key
+        observations.append({
+            "measure": measure, "breakdown": breakdown, "code": code, "currency": currency,
+            "value": value if free else None,
+            "status": status,
+            "previous": was,
+            "change": _change(value, was) if was is not None else None,
+        })
+    return {
+        "contributing_states": len(current.states),
+        "too_few_states": too_few,
+        "observations": observations,
+        "rates": _rates_content(rates),
+    }
+
+
+def _rates_content(rates: RateTable | None) -> dict[str, Any] | None:
+    if rates is None:
+        return None
+    return {"name": rates.name, "base": rates.base,
+            "rates": {currency: float(rate) for currency, rate in sorted(rates.rates.items())}}
+
