@@ -35,6 +35,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    if settings.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # request.remote_addr is then the address the nearest trusted proxy saw; without
+        # trusted proxies, X-Forwarded-For is a client's claim and is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.config.update(SETTINGS)
     app.config.update(
         VRS_SETTINGS=settings,

@@ -265,9 +265,13 @@ def tokens() -> None:
 @click.option("--expires-in", "expires_in", type=click.IntRange(min=1),
               help="Lifetime in days; default: no expiry.")
 @click.option("--label", help="A name to recognise the token by.")
+@click.option("--allowed-network", "networks", multiple=True, metavar="CIDR",
+              help="A network the token may be used from (repeat for several); "
+                   "default: anywhere.")
 @click.pass_context
 def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str | None,
-                  expires_in: int | None, label: str | None) -> None:
+                  expires_in: int | None, label: str | None,
+                  networks: tuple[str, ...]) -> None:
     """Create a token and print it (only the token, and only this once)."""
     from reporting.accounts.service import create_token
 
@@ -275,7 +279,8 @@ def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str 
     with _unit(ctx) as unit:
         token, secret = create_token(
             unit.session, role=role, state=state, scopes=wanted, label=label,
-            expires_in=timedelta(days=expires_in) if expires_in else None)
+            expires_in=timedelta(days=expires_in) if expires_in else None,
+            allowed_networks=networks)
     # The id (to list or revoke it later) on stderr; the secret alone on stdout, so that
     # `TOKEN=$(vrs tokens create …)` captures exactly the secret.
     click.echo(f"token id {token.id} (vrs tokens revoke {token.id})", err=True)
@@ -287,7 +292,8 @@ def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str 
 @click.option("--all", "include_revoked", is_flag=True, help="Include revoked tokens.")
 @click.pass_context
 def tokens_list(ctx: click.Context, state: str | None, include_revoked: bool) -> None:
-    """List tokens: id, label, role, state, scopes, created, expires (never a secret)."""
+    """List tokens: id, label, role, state, scopes, created, expires, last used (time and
+    address, to the minute), networks (never a secret)."""
     from reporting.accounts.service import list_tokens
 
     with _unit(ctx) as unit:
@@ -295,11 +301,15 @@ def tokens_list(ctx: click.Context, state: str | None, include_revoked: bool) ->
         rows = [(t.id, t.label or "-", t.kind, t.role, t.state_iso3 or "-", t.scopes,
                  t.created_at.strftime("%Y-%m-%d %H:%M"),
                  t.expires_at.strftime("%Y-%m-%d") if t.expires_at else "never",
+                 f"{t.last_used_at:%Y-%m-%d %H:%M} {t.last_used_ip or '?'}"
+                 if t.last_used_at else "never",
+                 (t.allowed_networks or "any").replace(" ", ","),
                  "revoked" if t.revoked_at else "") for t in found]
     if not rows:
         click.echo("no tokens")
         return
-    header = ("id", "label", "kind", "role", "state", "scopes", "created (UTC)", "expires", "")
+    header = ("id", "label", "kind", "role", "state", "scopes", "created (UTC)", "expires",
+              "last used (UTC, from)", "networks", "")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(value).ljust(width)

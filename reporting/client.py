@@ -263,7 +263,9 @@ class Client:
     def verify_inclusion(self, receipt: Mapping[str, Any]) -> bool:
         """Whether the receipt is in the log: a signed tree head that verifies, and the
         server's audit path from the receipt's leaf (RFC 9162: SHA-256(0x00 ‖ canonical
-        receipt)) to that head's root."""
+        receipt)) to that head's root. False too for a receipt newer than the latest
+        head: the service signs a head at most once per interval (VRS_TREE_HEAD_INTERVAL,
+        10 s by default), so retry after it."""
         document = dict(receipt)
         head = self.tree_head()
         index, size = document.get("log_index"), head.get("tree_size")

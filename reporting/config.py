@@ -25,6 +25,17 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be on or off, got {raw!r}")
+
+
 def _normalise_database_url(url: str) -> str:
     # SQLAlchemy's bare "postgresql://" means psycopg2, which we do not ship; psycopg 3
     # is the supported driver, so accept the URL operators usually have at hand.
@@ -64,6 +75,32 @@ class Settings:
     # How long a submission may wait queued for its group commit before it is answered
     # 503 (nothing stored). Twice a statement's bound: the group ahead of it may use one.
     group_wait_timeout: float = 60.0
+    # A new signed tree head at most this often (seconds); reads in between get the
+    # latest one, so a burst of reads after each submission signs once, not per size.
+    tree_head_interval: int = 10
+    # How many reverse proxies in front of the service set X-Forwarded-For (werkzeug's
+    # ProxyFix); 0 trusts no header and takes the client address from the connection.
+    trusted_proxies: int = 0
+    # Flask-Limiter: whether limits apply, and each limit in its notation ("10/minute",
+    # "100 per hour; 10 per minute"). Login is limited per client address, writes per
+    # token (per address when no token). Redis (redis_url) stores the counters when set,
+    # so every process shares them; otherwise each process counts in its own memory.
+    rate_limits_enabled: bool = True
+    rate_limit_login: str = "10/minute"
+    rate_limit_writes: str = "120/minute"
+    # Failed logins (README "Accounts"): counted per account and per client address
+    # within the window; past `backoff_after` failures each further attempt waits 1, 2,
+    # 4 … seconds, and at `max_failures` the key is locked for `lockout` minutes.
+    login_failure_window_minutes: int = 15
+    login_lockout_minutes: int = 15
+    login_backoff_after: int = 3
+    login_max_failures: int = 10
+    login_ip_backoff_after: int = 20
+    login_ip_max_failures: int = 50
+    # The key of the HMACs that name accounts and addresses in login_throttle; without
+    # it, one is made in the data directory on first use (every process of one
+    # installation must share it: set it where processes share no data directory).
+    throttle_key: str = ""
 
     def __post_init__(self) -> None:
         data_dir = Path(self.data_dir)
@@ -102,6 +139,18 @@ class Settings:
             "db_lock_timeout": _int("VRS_DB_LOCK_TIMEOUT", 15),
             "db_statement_timeout": _int("VRS_DB_STATEMENT_TIMEOUT", 30),
             "group_wait_timeout": float(_int("VRS_GROUP_WAIT_TIMEOUT", 60)),
+            "tree_head_interval": _int("VRS_TREE_HEAD_INTERVAL", 10),
+            "trusted_proxies": _int("VRS_TRUSTED_PROXIES", 0),
+            "rate_limits_enabled": _bool("VRS_RATE_LIMITS", True),
+            "rate_limit_login": env.get("VRS_RATE_LIMIT_LOGIN") or "10/minute",
+            "rate_limit_writes": env.get("VRS_RATE_LIMIT_WRITES") or "120/minute",
+            "login_failure_window_minutes": _int("VRS_LOGIN_FAILURE_WINDOW_MINUTES", 15),
+            "login_lockout_minutes": _int("VRS_LOGIN_LOCKOUT_MINUTES", 15),
+            "login_backoff_after": _int("VRS_LOGIN_BACKOFF_AFTER", 3),
+            "login_max_failures": _int("VRS_LOGIN_MAX_FAILURES", 10),
+            "login_ip_backoff_after": _int("VRS_LOGIN_IP_BACKOFF_AFTER", 20),
+            "login_ip_max_failures": _int("VRS_LOGIN_IP_MAX_FAILURES", 50),
+            "throttle_key": env.get("VRS_THROTTLE_KEY", ""),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

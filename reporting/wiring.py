@@ -15,7 +15,8 @@ from reporting.unit_of_work import Binding, Dispatch
 
 
 def make_ledger(settings: Settings) -> Ledger:
-    return Ledger(Keyring.from_env(settings.data_dir), settings.log_origin)
+    return Ledger(Keyring.from_env(settings.data_dir), settings.log_origin,
+                  settings.tree_head_interval)
 
 
 def build_binding(settings: Settings, database: Database,

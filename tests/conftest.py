@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from reporting import create_app, migration
-from reporting.accounts.models import ApiToken, User
+from reporting.accounts.models import ApiToken, LoginThrottle, User
 from reporting.accounts.service import create_token
 from reporting.config import Settings
 from reporting.db import Database, get_database
@@ -65,7 +66,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, Witness, ApiToken, User, MemberState)
+DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, Witness, ApiToken, User, MemberState, LoginThrottle)
 
 
 def empty_reports_and_log(session) -> None:
@@ -119,11 +120,16 @@ def activate_environment_key(session, url: str) -> str:
     return key.kid
 
 
+# Every read of the log signs a head for the newest size (tests/ledger/test_tree_head_
+# interval.py checks the interval itself).
+TEST_SETTINGS: dict[str, object] = {"tree_head_interval": 0}
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = Settings(database_url=database_url,
                         data_dir=Path(tmp_path_factory.mktemp("data")),
-                        max_body_bytes=65_536)
+                        max_body_bytes=65_536, **TEST_SETTINGS)
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
@@ -142,15 +148,44 @@ def database(app: Flask) -> Iterator[Database]:
         activate_environment_key(session, database.url)
 
 
-@pytest.fixture
-def live_server(app: Flask, database: Database) -> Iterator[str]:
-    """The test app on a real loopback port (werkzeug, threaded): its base URL."""
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` on a real loopback port (werkzeug, threaded): its base URL."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def live_server(app: Flask, database: Database) -> Iterator[str]:
+    """The test app on a real loopback port (werkzeug, threaded): its base URL."""
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def app_with(database_url: str, database: Database,
+             tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build another app on the test database with some settings changed (a short
+    interval, low limits); the ``database`` fixture empties the tables after the test."""
+    made: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        values = {"database_url": database_url, "data_dir": tmp_path / "data",
+                  "max_body_bytes": 65_536, **TEST_SETTINGS, **overrides}
+        application = create_app(Settings(**values))  # type: ignore[arg-type]
+        application.config["TESTING"] = True
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        get_database(application).dispose()
 
 
 @pytest.fixture
@@ -167,12 +202,14 @@ def make_token(database: Database) -> TokenMaker:
 
     def make(state: str | None = "IDN", role: str = "reporter", *,
              scopes: list[str] | None = None, expires_in: timedelta | None = None,
-             default_sharing: str = "national") -> str:
+             default_sharing: str = "national",
+             allowed_networks: list[str] | None = None) -> str:
         with database.session() as session:
             if state:
                 add_member_states(session, [state], default_sharing)
             _, secret = create_token(session, role=role, state=state, scopes=scopes,
-                                     expires_in=expires_in)
+                                     expires_in=expires_in,
+                                     allowed_networks=allowed_networks)
         return secret
 
     return make

@@ -2,9 +2,10 @@
 state's objects, with the status each must get.
 
 A route added without a row here fails `test_every_route_is_in_the_matrix`. Callers:
-no token, an expired, a revoked and a read-only token, and each role (SPEC §1). The
-objects: IDN's own national report or key, and MYS's. Not yet here (issue 14): tokens of
-a suspended state, tokens limited to IP networks, and approval as the gate for reads.
+no token, an expired, a revoked and a read-only token, a token used from outside the
+networks it is limited to, and each role (SPEC §1). The objects: IDN's own national
+report or key, and MYS's. Not yet here (issue 14): tokens of a suspended state, and
+approval as the gate for reads.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from reporting.ledger.signing import b64url
 from tests.conftest import bearer
 from tests.factories import report
 
-CALLERS = ("none", "expired", "revoked", "read_only", "reporter", "state_admin", "analyst",
-           "secretariat")
-BAD = {"none": 401, "expired": 401, "revoked": 401}
+CALLERS = ("none", "expired", "revoked", "disallowed_ip", "read_only", "reporter",
+           "state_admin", "analyst", "secretariat")
+BAD = {"none": 401, "expired": 401, "revoked": 401, "disallowed_ip": 401}
 WRITERS = {"reporter", "state_admin"}
 
 
@@ -47,6 +48,9 @@ class World:
         self.tokens["read_only"] = make_token("IDN", "reporter", scopes=["reports:read"])
         self.tokens["expired"] = make_token("IDN", "reporter")
         self.tokens["revoked"] = make_token("IDN", "reporter")
+        # A state admin's token limited to TEST-NET-1; the test client calls from 127.0.0.1.
+        self.tokens["disallowed_ip"] = make_token("IDN", "state_admin",
+                                                  allowed_networks=["192.0.2.0/24"])
         self.mys = {"reporter": make_token("MYS", "reporter"),
                     "state_admin": make_token("MYS", "state_admin")}
         with database.session() as session:
@@ -140,7 +144,7 @@ def _post(path: str, body: Any) -> Call:
     return lambda world, state, headers: world.client.post(path, json=body, headers=headers)
 
 
-PUBLIC = statuses(200, expired=200, revoked=200, none=200)
+PUBLIC = statuses(200, expired=200, revoked=200, none=200, disallowed_ip=200)
 MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("POST", "/api/v1/reports"): (
         _post("/api/v1/reports", report()),
@@ -215,7 +219,7 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("POST", "/api/v1/auth/login"): (
         # Public: a token is not looked at; wrong credentials are a 401 for anyone.
         _post("/api/v1/auth/login", {"email": "nobody@example.org", "password": "wrong one"}),
-        {"IDN": statuses(401, expired=401, revoked=401, none=401)}),
+        {"IDN": statuses(401)}),
     **{("GET", rule): (_get(path), {"IDN": PUBLIC}) for rule, path in (
         ("/api/v1/keys", "/api/v1/keys"),
         ("/api/v1/log/tree-head", "/api/v1/log/tree-head"),
@@ -234,7 +238,8 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
 }
 # The public entries route answers a token it cannot verify with 401 rather than
 # silently serving less.
-MATRIX["GET", "/api/v1/log/entries"][1]["IDN"].update(expired=401, revoked=401)
+MATRIX["GET", "/api/v1/log/entries"][1]["IDN"].update(expired=401, revoked=401,
+                                                      disallowed_ip=401)
 
 
 def test_every_route_is_in_the_matrix(app):

@@ -217,3 +217,20 @@ def test_users_are_listed_and_disabled_from_the_command_line(tmp_path):
     unknown, _ = run(tmp_path, "users", "disable", "no-such-user")
     assert unknown.exit_code == 1
     assert "No such user" in unknown.output
+
+
+def test_tokens_create_limits_a_token_to_networks_and_list_shows_them(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "MYS")
+    made, _ = run(tmp_path, "tokens", "create", "--state", "MYS", "--role", "reporter",
+                  "--allowed-network", "10.20.0.0/16", "--allowed-network", "2001:db8::/32")
+    assert made.exit_code == 0, made.output
+    listed, _ = run(tmp_path, "tokens", "list")
+    assert "10.20.0.0/16,2001:db8::/32" in listed.output
+    assert "last used" in listed.output.splitlines()[0]
+    assert "never" in listed.output.splitlines()[1]
+    refused, _ = run(tmp_path, "tokens", "create", "--state", "MYS", "--role", "reporter",
+                     "--allowed-network", "10.20.0.1/16")
+    assert refused.exit_code == 1
+    assert "not a CIDR network" in refused.output
+    assert "Traceback" not in refused.output

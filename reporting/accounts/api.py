@@ -131,7 +131,8 @@ class Tokens(MethodView):
     @problems(admin_blp, 401, 403)
     @requires(ADMIN, STATE_ADMINS)
     def get(self) -> list[Any]:
-        """The caller's state's unrevoked tokens; never a secret."""
+        """The caller's state's unrevoked tokens, with when and from where each was last
+        used; never a secret."""
         return service.list_tokens(request_session(), _own_state())
 
     @admin_blp.doc(requestBody={"required": True, "content": {
@@ -147,9 +148,11 @@ class Tokens(MethodView):
         token, secret = service.create_token(
             request_unit().session, role=data["role"], state=_own_state(),
             scopes=data.get("scopes"), label=data.get("label"),
-            expires_in=timedelta(days=days) if days else None)
+            expires_in=timedelta(days=days) if days else None,
+            allowed_networks=data.get("allowed_networks"))
         fields = ("id", "label", "kind", "role", "state_iso3", "scopes", "user_id",
-                  "created_at", "expires_at", "revoked_at")
+                  "created_at", "expires_at", "revoked_at", "last_used_at", "last_used_ip",
+                  "allowed_networks")
         return {**{name: getattr(token, name) for name in fields}, "token": secret}
 
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import Response, after_this_request, g, request
 
-from reporting.accounts.service import AuthenticationFailed, Principal, authenticate
+from reporting.accounts.service import (
+    AuthenticationFailed,
+    Principal,
+    authenticate,
+    record_token_use,
+    token_use_due,
+)
 from reporting.db import request_session
 from reporting.errors import ProblemError
+from reporting.unit_of_work import UnitOfWork, current_binding
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -37,11 +47,34 @@ def current_principal() -> Principal:
         raise _unauthorised("The Authorization header must be 'Bearer <token>'.",
                             error="invalid_request")
     try:
-        principal = authenticate(request_session(), secret.strip())
+        principal = authenticate(request_session(), secret.strip(),
+                                 address=request.remote_addr)
     except AuthenticationFailed as exc:
         raise _unauthorised(exc.reason) from None
     g.vrs_principal = principal
+    if token_use_due(principal):
+        _record_use_after_answer(principal.token_id, request.remote_addr)
     return principal
+
+
+def _record_use_after_answer(token_id: str, address: str | None) -> None:
+    """Record the token's use once the answer has been sent (the WSGI server closes the
+    response), in a transaction of its own: never in the request's way, and a failure
+    to record is logged while the request stands."""
+    binding = current_binding()
+
+    def record() -> None:
+        try:
+            with UnitOfWork.begin(binding) as unit:
+                record_token_use(unit.session, token_id, address)
+        except Exception as exc:
+            log.warning("could not record the use of token %s: %s", token_id,
+                        type(exc).__name__)
+
+    @after_this_request
+    def _on_close(response: Response) -> Response:
+        response.call_on_close(record)
+        return response
 
 
 def optional_principal() -> Principal | None:

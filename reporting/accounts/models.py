@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporting.db import Base, UTCDateTime, utcnow
@@ -41,3 +41,27 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Recorded after the answer, at most once a minute per token (auth.record_use).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
+    # Space-separated CIDR networks the token may be used from; None: anywhere.
+    allowed_networks: Mapped[str | None] = mapped_column(String(2000))
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account or one client address, within a window.
+
+    ``key`` is an HMAC (the installation's throttle key) of "account:<e-mail>" or
+    "address:<ip>": the table names no e-mail address and no IP, not even of an account
+    that does not exist, and a copy of it cannot be searched for a given address without
+    the key.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # account | address
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # No attempt is looked at before this (backoff, then lockout).
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -73,6 +73,11 @@ class TokenInSchema(Schema):
     scopes = fields.List(fields.String(), validate=validate.Length(min=1, max=4))
     label = Text(validate=validate.Length(max=200))
     expires_in_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    allowed_networks = fields.List(
+        Text(validate=validate.Length(min=1, max=49)), validate=validate.Length(min=1, max=40),
+        metadata={"description": "CIDR networks the token may be used from (e.g. "
+                                 "203.0.113.0/24, 2001:db8::/32); from elsewhere it is "
+                                 "refused with 401 invalid_token. Default: anywhere."})
 
 
 class TokenSchema(Schema):
@@ -88,10 +93,24 @@ class TokenSchema(Schema):
     created_at = fields.DateTime(required=True)
     expires_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When the token was last used, to the minute (recorded at most "
+                       "once a minute)."})
+    last_used_ip = fields.String(allow_none=True, metadata={
+        "description": "The client address of that use."})
+    allowed_networks = fields.Method("network_list", metadata={
+        "description": "CIDR networks the token may be used from; empty: anywhere."})
 
     def scope_list(self, token: object) -> list[str]:
-        scopes = token["scopes"] if isinstance(token, dict) else getattr(token, "scopes", "")
-        return str(scopes).split()
+        return _words(token, "scopes")
+
+    def network_list(self, token: object) -> list[str]:
+        return _words(token, "allowed_networks")
+
+
+def _words(token: object, name: str) -> list[str]:
+    value = token.get(name) if isinstance(token, dict) else getattr(token, name, None)
+    return str(value or "").split()
 
 
 class CreatedTokenSchema(TokenSchema):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from reporting.accounts.models import ApiToken, User
@@ -60,6 +61,8 @@ class Principal:
     state: str | None
     scopes: frozenset[str]
     user_id: str | None = None
+    # When the token was last recorded as used (see record_token_use); not identity.
+    last_used_at: datetime | None = field(default=None, compare=False)
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -81,6 +84,41 @@ def _check_role_and_state(role: str, state: str | None) -> str | None:
     if state:
         raise AccountError("the secretariat belongs to no member state")
     return None
+
+
+def parse_networks(networks: Iterable[str]) -> list[str]:
+    """CIDR networks, normalised (``ipaddress``), or AccountError naming the bad one."""
+    parsed = []
+    for raw in networks:
+        try:
+            parsed.append(str(ipaddress.ip_network(raw.strip())))
+        except ValueError as exc:
+            # ipaddress says why ("has host bits set", "does not appear to be …").
+            raise AccountError(f"not a CIDR network: {exc}") from None
+    if len(" ".join(parsed)) > 2000:
+        raise AccountError("too many networks for one token")
+    return parsed
+
+
+def client_address(raw: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's IP address; an IPv4 client on a dual-stack socket as IPv4."""
+    try:
+        address = ipaddress.ip_address((raw or "").split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def address_allowed(networks: str | None, address: str | None) -> bool:
+    """Whether a token limited to ``networks`` (space-separated CIDRs) may be used from
+    ``address``; a token without networks may be used from anywhere."""
+    if not networks:
+        return True
+    client = client_address(address)
+    return client is not None and any(
+        client in ipaddress.ip_network(network) for network in networks.split())
 
 
 def create_user(session: Session, email: str, role: str, state: str | None,
@@ -111,8 +149,12 @@ def create_token(
     label: str | None = None,
     user_id: str | None = None,
     kind: str = "api",
+    allowed_networks: Iterable[str] | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token and its secret. The secret is not stored and cannot be shown again."""
+    """A new token and its secret. The secret is not stored and cannot be shown again.
+
+    ``allowed_networks``: CIDR networks the token may be used from (default: anywhere).
+    """
     iso3 = _check_role_and_state(role, state)
     if iso3:
         get_member_state(session, iso3)
@@ -123,11 +165,13 @@ def create_token(
         raise AccountError(f"role {role} may not hold scope(s) {extra}")
     if expires_in is not None and expires_in <= timedelta(0):
         raise AccountError("a token's lifetime must be positive")
+    networks = parse_networks(allowed_networks or [])
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         id=str(uuid.uuid4()), token_hash=hash_token(secret), prefix=secret[:10], kind=kind,
         state_iso3=iso3, role=role, scopes=" ".join(sorted(wanted)), label=label,
         user_id=user_id, expires_at=utcnow() + expires_in if expires_in else None,
+        allowed_networks=" ".join(networks) or None,
     )
     session.add(token)
     session.flush()
@@ -137,14 +181,17 @@ def create_token(
 # Columns, not the entity, and built once: this runs on every request, and neither an
 # ORM object's bookkeeping nor rebuilding the statement buys anything for a row only read.
 _TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.role, ApiToken.state_iso3, ApiToken.scopes,
-                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at)
+                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at,
+                         ApiToken.allowed_networks, ApiToken.last_used_at)
                   .where(ApiToken.token_hash == bindparam("token_hash")))
 # Only login tokens have a user: machine clients' API tokens (the ingest path) skip this.
 _USER_DISABLED_AT = select(User.disabled_at).where(User.id == bindparam("user_id"))
 
 
-def authenticate(session: Session, secret: str, now: datetime | None = None) -> Principal:
-    """The principal of a bearer secret, or AuthenticationFailed saying why not."""
+def authenticate(session: Session, secret: str, now: datetime | None = None, *,
+                 address: str | None = None) -> Principal:
+    """The principal of a bearer secret used from ``address`` (the client's IP), or
+    AuthenticationFailed saying why not."""
     connection = session.connection()
     token = connection.execute(_TOKEN_BY_HASH, {"token_hash": hash_token(secret)}).one_or_none()
     if token is None:
@@ -158,8 +205,38 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
             _USER_DISABLED_AT, {"user_id": token.user_id}).scalar() is not None:
         # A disabled user's login tokens stop at once, not when they expire.
         raise AuthenticationFailed("The bearer token's user has been disabled.")
+    if not address_allowed(token.allowed_networks, address):
+        raise AuthenticationFailed("The bearer token may not be used from this address.")
     return Principal(token_id=token.id, role=token.role, state=token.state_iso3,
-                     scopes=frozenset(token.scopes.split()), user_id=token.user_id)
+                     scopes=frozenset(token.scopes.split()), user_id=token.user_id,
+                     last_used_at=token.last_used_at)
+
+
+# A token's last use is written at most this often: a write per request would put every
+# read behind a row lock (and, on SQLite, the one write lock).
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_use_due(principal: Principal, now: datetime | None = None) -> bool:
+    """Whether this request's use of the token should be recorded."""
+    last = principal.last_used_at
+    return last is None or (now or utcnow()) - last >= TOKEN_USE_RESOLUTION
+
+
+def record_token_use(session: Session, token_id: str, address: str | None,
+                     now: datetime | None = None) -> bool:
+    """Record that a token was used now from ``address``, unless that was recorded less
+    than a minute ago (by this or any other process); whether it was written."""
+    now = now or utcnow()
+    shown = client_address(address)
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION))
+        .values(last_used_at=now, last_used_ip=str(shown) if shown else None)
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount)
 
 
 def list_tokens(session: Session, state: str | None = None, *,

@@ -11,7 +11,7 @@ import hashlib
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -133,9 +133,11 @@ class Recorded:
 class Ledger:
     """Signs and logs; holds the keyring and the log's origin name."""
 
-    def __init__(self, keyring: Keyring, origin: str) -> None:
+    def __init__(self, keyring: Keyring, origin: str, head_interval: float = 0) -> None:
         self.keyring = keyring
         self.origin = origin
+        # Seconds between signed tree heads (VRS_TREE_HEAD_INTERVAL); 0 signs each size.
+        self.head_interval = head_interval
 
     def _key_for(self, kid: str | None) -> SigningKey:
         if kid is None:
@@ -205,15 +207,28 @@ class Ledger:
     # ---- tree heads and checkpoints ----------------------------------------------------
 
     def tree_head(self, session: Session) -> TreeHead:
-        """The signed head of the current tree, signed once per size and then kept."""
+        """The latest signed tree head: a new one for the current size at most once per
+        ``head_interval`` seconds, the latest one in between; each is kept.
+
+        A head older than the newest leaf is still a true statement about a prefix of
+        the log: proofs are asked for at its size, and later entries are covered by the
+        next head. Signing per read of a new size would let anyone make the service sign
+        (and store) a head per submission by polling.
+        """
         state = _state(session, lock=False)
         size = state.tree_size
         head = session.get(TreeHead, size)
         if head is not None:
             return head
+        now = utcnow()
+        if self.head_interval > 0:
+            latest = session.scalar(select(TreeHead).order_by(TreeHead.tree_size.desc())
+                                    .limit(1))
+            if latest is not None and \
+                    now - latest.created_at < timedelta(seconds=self.head_interval):
+                return latest
         key = self._key_for(state.active_kid)
         root = merkle.root_hash(size, node_reader(session))
-        now = utcnow()
         document, raw = sign_document({"tree_size": size, "root_hash": root.hex(),
                                        "timestamp": rfc3339(now)}, key)
         head = TreeHead(tree_size=size, root_hash=root.hex(), document=raw,

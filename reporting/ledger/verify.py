@@ -172,7 +172,8 @@ def check_inclusion(report_id: str, receipts: list[dict], head: dict[str, Any],
     """Each receipt of the report is in the signed tree, by the server's audit path."""
     if not findings.check(bool(receipts), f"report {report_id} has {len(receipts)} receipts",
                           f"report {report_id} has no receipt in the log that this caller "
-                          "may read (give --token)"):
+                          "may read (give --token), or none yet under the signed tree head "
+                          "(a new head is signed at most once per interval: retry)"):
         return
     root = bytes.fromhex(head["root_hash"])
     for receipt in receipts:
