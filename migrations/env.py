@@ -9,7 +9,8 @@ import reporting.accounts.models
 import reporting.directory.models
 import reporting.ledger.models
 import reporting.outbox
-import reporting.reports.models  # noqa: F401 - registers the tables on Base.metadata
+import reporting.reports.models
+import reporting.summaries.models  # noqa: F401 - registers the tables on Base.metadata
 from reporting.db import Base, make_engine
 
 config = context.config

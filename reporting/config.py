@@ -101,8 +101,13 @@ class Settings:
     # it, one is made in the data directory on first use (every process of one
     # installation must share it: set it where processes share no data directory).
     throttle_key: str = ""
+    # Statistical disclosure control of summaries (SPEC §4): a count of 1..k-1 is
+    # suppressed. Every summary names the k it was computed with.
+    summary_k: int = 3
 
     def __post_init__(self) -> None:
+        if self.summary_k < 1:
+            raise ValueError(f"VRS_SUMMARY_K must be at least 1, got {self.summary_k}")
         data_dir = Path(self.data_dir)
         object.__setattr__(self, "data_dir", data_dir)
         if not self.database_url:
@@ -151,6 +156,7 @@ class Settings:
             "login_ip_backoff_after": _int("VRS_LOGIN_IP_BACKOFF_AFTER", 20),
             "login_ip_max_failures": _int("VRS_LOGIN_IP_MAX_FAILURES", 50),
             "throttle_key": env.get("VRS_THROTTLE_KEY", ""),
+            "summary_k": _int("VRS_SUMMARY_K", 3),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

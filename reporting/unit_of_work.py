@@ -26,6 +26,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from reporting.config import Settings
 from reporting.db import end_reads, request_session, utcnow
 from reporting.group_commit import GroupCommit, SlotResult
 from reporting.outbox import OutboxMessage
@@ -53,6 +54,8 @@ class Binding:
     sessions: sessionmaker[Session]
     ledger: Ledger
     dispatch: Dispatch | None = None
+    # What services read from the settings (the summaries' k, say) without Flask.
+    settings: Settings = field(default_factory=Settings)
     group_options: dict[str, Any] = field(default_factory=dict)
     _groups: dict[Callable[..., Any], GroupCommit[Any, Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

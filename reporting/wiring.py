@@ -23,4 +23,4 @@ def build_binding(settings: Settings, database: Database,
                   dispatch: Dispatch | None = None) -> Binding:
     """What every unit of work of this process uses: sessions, the ledger, dispatch."""
     return Binding(sessions=database.sessions, ledger=make_ledger(settings), dispatch=dispatch,
-                   group_options={"wait_timeout": settings.group_wait_timeout})
+                   settings=settings, group_options={"wait_timeout": settings.group_wait_timeout})

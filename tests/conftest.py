@@ -39,6 +39,7 @@ from reporting.reports.models import (
     VersionFact,
     VersionFigures,
 )
+from reporting.summaries.models import Summary, SummaryPublication
 from reporting.wiring import make_ledger
 
 # The service signs with a key from the environment in tests: no key files, no passphrase.
@@ -51,9 +52,9 @@ POSTGRES_URL = os.environ.get(
     f"postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test_{os.getpid()}")
 
 # Children before parents, so deleting in this order never trips a foreign key.
-REPORT_AND_LOG_TABLES = (OutboxMessage, VersionFact, VersionFigures, IdempotencyKey,
-                         ReportEvent, ReportVersion, Report, LogNode, LogLeaf, TreeHead,
-                         Cosignature)
+REPORT_AND_LOG_TABLES = (Summary, SummaryPublication, OutboxMessage, VersionFact,
+                         VersionFigures, IdempotencyKey, ReportEvent, ReportVersion, Report,
+                         LogNode, LogLeaf, TreeHead, Cosignature)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,164 @@
+"""SQL aggregates that fill the ``Tallies`` of many cells at once.
+
+One query per kind of figure, grouped by reporting state × incident year, quarter and
+month × current sharing level: every cell (region × period × audience) is a union of such
+groups, so the groups are merged in Python into every cell they belong to. A rebuild of
+every cell then costs four grouped scans, not four queries per cell.
+
+What counts (SPEC §2, §4; docs/data-model.md): the version ``reports.approved_version``
+points at, of a report that is not withdrawn, shared at ``region`` or ``all_members``
+(``reports.sharing``, which the owning state may lower at once; never the version's copy).
+
+Fee quantiles need the amounts themselves (SQLite has no ``percentile_cont``), so the
+amounts are fetched per route × currency and ``compute`` takes the quantiles, as the
+recompute path does over the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, cast, func, select
+from sqlalchemy.orm import Session
+
+from reporting.directory.models import RegionMembership
+from reporting.reports.facts import ROUTE
+from reporting.reports.lifecycle import WITHDRAWN
+from reporting.reports.models import Report, ReportVersion, VersionFact, VersionFigures
+from reporting.summaries import periods
+from reporting.summaries.cells import AUDIENCE_LEVELS, Cell, audiences_reached
+from reporting.summaries.tallies import INCIDENT_MIX, SUMMED, Tallies
+
+# Booleans are summed as the number of reports where they hold (Tallies.sums).
+_BOOLEANS = {"investigation_opened", "financial_investigation"}
+_SHARED = tuple(sorted({level for levels in AUDIENCE_LEVELS.values() for level in levels}))
+# A group: (state, year, quarter, month or None, current sharing level).
+Group = tuple[str, int, int, int | None, str]
+_GROUP_COLUMNS = (VersionFigures.state_iso3, VersionFigures.incident_year,
+                  VersionFigures.incident_quarter, VersionFigures.incident_month,
+                  Report.sharing)
+
+
+@dataclass
+class Aggregates:
+    """The tallies of each requested cell (empty ones included) and, per cell, the
+    highest log index of a counted version's receipt (-1 when nothing counts): a stored
+    summary whose basis is not beyond it cannot be recomputed from its basis."""
+
+    tallies: dict[Cell, Tallies] = field(default_factory=dict)
+    newest_receipt: dict[Cell, int] = field(default_factory=dict)
+
+
+def _counted(query: Select[Any], states: list[str] | None, years: list[int] | None
+             ) -> Select[Any]:
+    """``query`` over version_figures restricted to the counted versions."""
+    query = (query.join(Report, and_(Report.id == VersionFigures.report_id,
+                                     Report.approved_version == VersionFigures.version))
+             .where(Report.status != WITHDRAWN, Report.sharing.in_(_SHARED)))
+    if states is not None:
+        query = query.where(VersionFigures.state_iso3.in_(states))
+    if years is not None:
+        query = query.where(VersionFigures.incident_year.in_(years))
+    return query
+
+
+class _Targets:
+    """Which requested cells a group falls in (memoised: many rows share a group)."""
+
+    def __init__(self, cells: set[Cell], members: dict[str, set[str]]) -> None:
+        self.cells = cells
+        self.regions_of: dict[str, list[str]] = {}
+        for region, states in members.items():
+            for state in states:
+                self.regions_of.setdefault(state, []).append(region)
+        self._memo: dict[Group, list[Cell]] = {}
+
+    def __call__(self, group: Group) -> list[Cell]:
+        found = self._memo.get(group)
+        if found is None:
+            state, year, quarter, month, sharing = group
+            found = [cell for region in self.regions_of.get(state, ())
+                     for period in periods.incident_periods(year, quarter, month)
+                     for audience in audiences_reached(sharing)
+                     if (cell := Cell(region, str(period), audience)) in self.cells]
+            self._memo[group] = found
+        return found
+
+
+def aggregate(session: Session, cells: Iterable[Cell], *, everything: bool = False
+              ) -> Aggregates:
+    """The tallies of ``cells``. ``everything``: the cells are (nearly) all cells, so the
+    queries scan all counted versions rather than filter by state and year."""
+    wanted = set(cells)
+    result = Aggregates(tallies={cell: Tallies() for cell in wanted},
+                        newest_receipt=dict.fromkeys(wanted, -1))
+    if not wanted:
+        return result
+    members: dict[str, set[str]] = {}
+    for region, state in session.execute(
+            select(RegionMembership.region_code, RegionMembership.country_iso3)
+            .where(RegionMembership.region_code.in_(sorted({c.region for c in wanted})))):
+        members.setdefault(region, set()).add(state)
+    states = sorted(set().union(*members.values())) if members else []
+    if not states:
+        return result
+    years = sorted({periods.parse(cell.period).year for cell in wanted})
+    target = _Targets(wanted, members)
+    scope: tuple[list[str] | None, list[int] | None] = (
+        (None, None) if everything else (states, years))
+
+    sums = [func.sum(cast(getattr(VersionFigures, name), Integer)) if name in _BOOLEANS
+            else func.sum(getattr(VersionFigures, name)) for name in SUMMED]
+    figures = _counted(
+        select(*_GROUP_COLUMNS, func.count(), func.max(ReportVersion.log_index), *sums)
+        .select_from(VersionFigures)
+        .join(ReportVersion, and_(ReportVersion.report_id == VersionFigures.report_id,
+                                  ReportVersion.version == VersionFigures.version)),
+        *scope).group_by(*_GROUP_COLUMNS)
+    for row in session.execute(figures):
+        group, (count, newest, *totals) = tuple(row[:5]), row[5:]
+        for cell in target(group):
+            tallies = result.tallies[cell]
+            tallies.states.add(group[0])
+            tallies.incidents += count
+            for name, total in zip(SUMMED, totals, strict=True):
+                if total is not None:
+                    tallies.sums[name] += total
+            result.newest_receipt[cell] = max(result.newest_receipt[cell], newest)
+
+    mix_columns = [getattr(VersionFigures, name) for name in INCIDENT_MIX]
+    mix = _counted(select(*_GROUP_COLUMNS, *mix_columns, func.count())
+                   .select_from(VersionFigures), *scope).group_by(*_GROUP_COLUMNS, *mix_columns)
+    for row in session.execute(mix):
+        group, codes, count = tuple(row[:5]), row[5:-1], row[-1]
+        for cell in target(group):
+            counter = result.tallies[cell].mix
+            for name, code in zip(INCIDENT_MIX, codes, strict=True):
+                counter[(name, code)] += count
+
+    fact_join = and_(VersionFact.report_id == VersionFigures.report_id,
+                     VersionFact.version == VersionFigures.version)
+    facts = _counted(select(*_GROUP_COLUMNS, VersionFact.dimension, VersionFact.code,
+                            func.sum(VersionFact.count))
+                     .select_from(VersionFigures).join(VersionFact, fact_join), *scope
+                     ).group_by(*_GROUP_COLUMNS, VersionFact.dimension, VersionFact.code)
+    for row in session.execute(facts):
+        group, dimension, code, count = tuple(row[:5]), row[5], row[6], row[7]
+        for cell in target(group):
+            result.tallies[cell].facts[(dimension, code)] += count
+
+    fees = _counted(select(*_GROUP_COLUMNS, VersionFact.code, VersionFigures.fee_currency,
+                           VersionFigures.fee_amount)
+                    .select_from(VersionFigures)
+                    .join(VersionFact, and_(fact_join, VersionFact.dimension == ROUTE))
+                    .where(VersionFigures.fee_amount.is_not(None)), *scope)
+    for row in session.execute(fees):
+        group, route, currency, amount = tuple(row[:5]), row[5], row[6], row[7]
+        for cell in target(group):
+            result.tallies[cell].fees.setdefault((route, currency), []).append(amount)
+    for tallies in result.tallies.values():
+        for amounts in tallies.fees.values():
+            amounts.sort()
+    return result

@@ -1,0 +1,187 @@
+"""Summaries kept up to date: refresh the cells a change touches, rebuild them all, publish
+a closed period. Called by the workers (one call per task) and by tests, always inside a
+unit of work, which commits; nothing here commits.
+
+**When a stored summary is rewritten.** A refresh computes every cell it is given but
+rewrites (and re-signs) only a cell whose figures changed, or whose stored basis no
+longer covers a version it counts (an amendment approved with the same figures: the
+new version's receipt is after the stored ``tree_size``, so a member could not recompute
+the summary from that basis). Otherwise the stored document, its basis and its
+``computed_at`` stay: the basis moves only when what the summary counts does, and
+running any operation here twice changes nothing.
+
+**Rebuild.** Recomputes every cell (``cells.all_cells``) with the same code as the
+incremental path and reports each cell whose stored figures differed (or that was
+missing): there should be none. Each is logged as an error and rewritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from reporting.db import UTCDateTime, utcnow
+from reporting.directory.models import Region
+from reporting.summaries import compute, documents, periods, queries
+from reporting.summaries.cells import Cell, all_cells, dirty_cells
+from reporting.summaries.models import Summary, SummaryPublication
+from reporting.summaries.tallies import Tallies
+from reporting.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Look up stored cells this many at a time (bound parameters per statement stay small).
+_CHUNK = 500
+
+
+class PeriodNotClosed(ValueError):
+    """Only a period that is over can be published (no route publishes: the beat does)."""
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """What a full rebuild did: cells computed, cells rewritten, and the keys
+    (``region/period/audience``) of those whose stored figures differed."""
+
+    cells: int
+    written: int
+    differences: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    content_sha256: str
+    tree_size: int
+
+
+def _stored(session: Session, cells: list[Cell], everything: bool) -> dict[Cell, _Stored]:
+    columns = (Summary.region, Summary.period, Summary.audience, Summary.content_sha256,
+               Summary.tree_size)
+    if everything:
+        rows = session.execute(select(*columns)).all()
+    else:
+        rows = []
+        for start in range(0, len(cells), _CHUNK):
+            keys = [tuple(cell) for cell in cells[start:start + _CHUNK]]
+            rows += session.execute(select(*columns).where(
+                tuple_(Summary.region, Summary.period, Summary.audience).in_(keys))).all()
+    return {Cell(r[0], r[1], r[2]): _Stored(r[3], r[4]) for r in rows}
+
+
+def _upsert(session: Session, row: dict[str, object]) -> None:
+    """Insert or replace a cell's summary, never with an older basis than the stored one
+    (two workers refreshing one cell: the later log position wins, whichever commits last).
+    """
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(Summary.__table__).values(row)
+    statement = statement.on_conflict_do_update(
+        index_elements=["region", "period", "audience"],
+        set_={name: statement.excluded[name] for name in row
+              if name not in ("region", "period", "audience")},
+        where=statement.excluded.tree_size >= Summary.__table__.c.tree_size)
+    session.execute(statement)
+
+
+def _previous(cell: Cell) -> Cell | None:
+    before = periods.parse(cell.period).previous()
+    if before.year < periods.FIRST_YEAR:
+        return None
+    return Cell(cell.region, str(before), cell.audience)
+
+
+def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
+             ) -> tuple[int, list[Cell]]:
+    """Recompute ``cells``; returns how many were rewritten and which differed from
+    (or were missing in) the store."""
+    if not cells:
+        return 0, []
+    session = unit.session
+    k = unit.binding.settings.summary_k
+    ordered = sorted(cells)
+    before = {cell: _previous(cell) for cell in ordered}
+    aggregates = queries.aggregate(
+        session, cells | {p for p in before.values() if p is not None}, everything=everything)
+    stored = _stored(session, ordered, everything)
+    names = dict(session.execute(select(Region.code, Region.name).where(
+        Region.code.in_(sorted({cell.region for cell in cells})))).all())
+    basis = documents.current_basis(session, unit.ledger)
+    now = utcnow()
+    written, differed = 0, []
+    for cell in ordered:
+        previous_cell = before[cell]
+        previous: Tallies | None = (aggregates.tallies[previous_cell]
+                                    if previous_cell is not None else None)
+        content = compute.summarise(aggregates.tallies[cell], previous, k=k)
+        figures = documents.figures_part(cell, names.get(cell.region, cell.region), k,
+                                         compute.RULES_VERSION, content)
+        digest = documents.content_sha256(figures)
+        old = stored.get(cell)
+        if old is None or old.content_sha256 != digest:
+            differed.append(cell)
+        elif aggregates.newest_receipt[cell] < old.tree_size:
+            continue
+        _, text = documents.sign_summary(session, unit.ledger, figures, basis, now)
+        _upsert(session, {"region": cell.region, "period": cell.period,
+                          "audience": cell.audience, "document": text,
+                          "content_sha256": digest, "tree_size": basis.tree_size,
+                          "root_hash": basis.root_hash, "computed_at": now, "k": k,
+                          "rules_version": compute.RULES_VERSION})
+        written += 1
+    return written, differed
+
+
+def refresh_cells(unit: UnitOfWork, cells: Iterable[Cell]) -> int:
+    """Recompute the given cells and store those that changed; returns cells written."""
+    written, _ = _refresh(unit, set(cells), everything=False)
+    return written
+
+
+def apply_change(unit: UnitOfWork, report_id: str) -> int:
+    """Refresh the cells a change of report ``report_id`` touches (``cells.dirty_cells``);
+    returns cells written. An unknown or never-approved report touches none."""
+    return refresh_cells(unit, dirty_cells(unit.session, report_id))
+
+
+def rebuild(unit: UnitOfWork) -> RebuildResult:
+    """Recompute every cell; log and return each one whose stored figures differed."""
+    cells = all_cells(unit.session)
+    written, differed = _refresh(unit, cells, everything=True)
+    for cell in differed:
+        log.error("summary %s differed from its full recomputation and was rewritten", cell)
+    return RebuildResult(cells=len(cells), written=written,
+                         differences=[str(cell) for cell in differed])
+
+
+def publish(unit: UnitOfWork, period: str, *, today: date | None = None) -> int:
+    """Record the publication of every region's summaries of a closed ``period`` (both
+    audiences), refreshed first; returns how many were newly published. A cell published
+    before keeps its first publication, so publishing twice adds nothing.
+
+    Raises InvalidPeriod for text that is no period, PeriodNotClosed for a period that
+    is not over (by UTC date).
+    """
+    parsed = periods.parse(period)
+    if not parsed.is_closed(today or utcnow().date()):
+        raise PeriodNotClosed(f"The period {parsed} is not over yet; it cannot be published.")
+    session = unit.session
+    refresh_cells(unit, {cell for cell in all_cells(session) if cell.period == str(parsed)})
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = Summary.__table__
+    copied = select(table.c.region, table.c.period, table.c.audience,
+                    table.c.document, table.c.content_sha256
+                    ).add_columns(bindparam("published_at", utcnow(), type_=UTCDateTime())
+                                  ).where(table.c.period == str(parsed))
+    statement = module.insert(SummaryPublication.__table__).from_select(
+        ["region", "period", "audience", "document", "content_sha256", "published_at"],
+        copied).on_conflict_do_nothing(index_elements=["region", "period", "audience"]
+                                       ).returning(SummaryPublication.__table__.c.region)
+    return len(session.execute(statement).all())
+
