@@ -486,7 +486,7 @@ def _report(findings, *, as_json: bool) -> None:  # noqa: ANN001 - ledger.verify
         sys.exit(1)
 
 
-@main.command()
+@main.group(invoke_without_command=True, subcommand_metavar="[summary FILE]")
 @click.option("--server", help="Base URL of an OpenVRS server, e.g. http://127.0.0.1:8000")
 @click.option("--bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An exported bundle (keys, tree head, entries) instead of a server.")
@@ -502,22 +502,67 @@ def _report(findings, *, as_json: bool) -> None:  # noqa: ANN001 - ledger.verify
               help="Bearer token (VRS_TOKEN): the receipts of the reports it may read are "
                    "checked too. Without one, the tree is rebuilt from leaf hashes only.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def verify(server: str | None, bundle: Path | None, since: Path | None,
+@click.pass_context
+def verify(ctx: click.Context, server: str | None, bundle: Path | None, since: Path | None,
            report_ids: tuple[str, ...], save: Path | None, export: Path | None,
            token: str | None, as_json: bool) -> None:
     """Rebuild the log and check every signature, the root, consistency and inclusion.
 
     Anyone can check the tree from its leaf hashes against the signed tree head; a
     member's token adds the receipts of the reports it may read, each checked.
+    `vrs verify summary FILE` checks a summary's signature instead.
     """
     from reporting.ledger.client import run_verification
 
+    if ctx.invoked_subcommand is not None:
+        # Only --server means something to a subcommand (where the keys are).
+        if bundle or since or report_ids or save or export or token or as_json:
+            _fail(f"only --server goes with `vrs verify {ctx.invoked_subcommand}`; the other "
+                  "options are for checking the log")
+        ctx.obj["verify_server"] = server
+        return
     if bool(server) == bool(bundle):
         _fail("give either --server or --bundle")
     findings = run_verification(server=server, bundle=bundle, since=since,
                                 report_ids=report_ids, save=save, export=export,
                                 progress=not as_json, token=token)
     _report(findings, as_json=as_json)
+
+
+@verify.command("summary")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keys", "keys_source", metavar="JWKS_FILE_OR_URL",
+              help="The service's public keys: a JWKS file, or its URL (e.g. "
+                   "https://HOST/api/v1/keys). Default: the keys of `vrs verify --server`.")
+@click.pass_context
+def verify_summary(ctx: click.Context, file: Path, keys_source: str | None) -> None:
+    """Check a signed summary (JSON) against the service's public keys.
+
+    FILE is the JSON of GET /api/v1/summaries/REGION/PERIOD. The signature covers the
+    RFC 8785 form of the document without its signature, made with the key its key_id
+    names. Exits 1, with one line, when it does not verify.
+    """
+    from reporting.ledger.client import Fetcher
+    from reporting.summaries.signature_check import (
+        SummaryCheckFailed,
+        check_summary,
+        read_keys,
+        read_summary,
+    )
+
+    server = ctx.obj.get("verify_server")
+    if not keys_source and not server:
+        _fail("give --keys (a JWKS file or URL), or the server: vrs verify --server URL "
+              "summary FILE")
+    try:
+        document = read_summary(file)
+        keys = read_keys(keys_source or Fetcher(server).base + "/keys")
+    except SummaryCheckFailed as exc:  # the message names the file or the keys' source
+        _fail(str(exc))
+    try:
+        click.echo(f"verified: {check_summary(document, keys)}")
+    except SummaryCheckFailed as exc:
+        _fail(f"{file}: {exc}")
 
 
 def _read_report(path: Path) -> object:
