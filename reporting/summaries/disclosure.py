@@ -17,13 +17,21 @@ Secondary suppression works in two passes, repeated until neither changes anythi
    cell is the published total minus the published parts, so the smallest other free,
    non-zero cell of the group is suppressed too (a suppressed zero would protect nothing
    an attacker cannot guess). With no such part left, the group's total goes.
-2. **Audit.** Groups share cells (the incidents total heads six breakdowns; an origin's
-   count heads its routes), so two groups with two unknowns each can still pin one
-   down together. Every group is one linear equation in its suppressed cells; a
-   suppressed cell is recoverable exactly when its unit vector lies in the row space of
-   those equations, which one reduced row echelon form over the rationals shows. Every
-   recoverable cell gets the smallest free cell of one of its groups suppressed, and the
-   first pass runs again.
+2. **Audit**, of all groups at once (:func:`recoverable`, :func:`pinned`):
+
+   * *Exact recovery.* Groups share cells (the incidents total heads six breakdowns),
+     and groups that each keep two unknowns can still be solved together. Every group is
+     one linear equation in its suppressed cells; a suppressed cell is recoverable
+     exactly when its unit vector lies in the row space of those equations, which one
+     reduced row echelon form over the rationals shows.
+   * *Bounds.* The statuses say something too: ``C`` is 1..k−1 and ``D`` at least k
+     (secondary cells are chosen among free non-zero cells, which are k or more). So
+     two ``C`` cells that add up to 2 are 1 each, and a ``C`` and a ``D`` cell that add
+     up to k + 1 are 1 and k. Bounds propagation over the equations finds every cell
+     narrowed to one value this way.
+
+   Each such cell gets the smallest free non-zero cell of one of its groups suppressed,
+   and the first pass runs again.
 
 Groups are equations with a *known* remainder: where the parts need not add up to the
 total exactly (not every migrant's nationality is stated), an attacker is assumed to know
@@ -32,6 +40,7 @@ the difference anyway. That suppresses a little more than strictly needed, never
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -81,7 +90,7 @@ def protect(counts: Mapping[Hashable, int], groups: Iterable[Group], k: int) -> 
     live = [g for g in live if g.parts]
     while True:
         changed = _close_groups(counts, status, live)
-        changed = _audit(counts, status, live) or changed
+        changed = _audit(counts, status, live, k) or changed
         if not changed:
             return status
 
@@ -161,19 +170,63 @@ def _rref(rows: list[list[Fraction]]) -> list[list[Fraction]]:
     return rows[:pivot_row]
 
 
+def pinned(counts: Mapping[Hashable, int], status: Mapping[Hashable, str],
+           groups: Iterable[Group], k: int) -> set[Hashable]:
+    """The suppressed cells whose value the statuses and the group equations pin down.
+
+    A status is itself information: ``C`` says 1..k−1, and ``D`` says at least k (a
+    secondary cell is never chosen below k: such a cell would be ``C``, and zeros are
+    never chosen). Two ``C`` cells that must add up to 2 are both 1. Each group's
+    equation narrows its hidden cells' ranges from the others' ranges, repeated until
+    nothing narrows (bounds propagation); a cell whose range is one value is pinned.
+    """
+    bounds: dict[Hashable, tuple[float, float]] = {
+        cell: (1, k - 1) if st == PRIMARY else (k, math.inf)
+        for cell, st in status.items() if st != FREE}
+    equations = []
+    for group in groups:
+        terms = [(1, group.total), *((-1, part) for part in group.parts)]
+        hidden = [(sign, cell) for sign, cell in terms if cell in bounds]
+        if hidden:
+            # sum(sign × hidden) = what the hidden cells must make up of the equation
+            # total − Σ parts = its actual remainder (assumed known, see the module).
+            known = sum(sign * counts[cell] for sign, cell in hidden)
+            equations.append((hidden, known))
+    for _ in range(_PROPAGATION_ROUNDS):
+        narrowed = False
+        for hidden, known in equations:
+            for sign, cell in hidden:
+                rest_low = sum(min(s * bounds[c][0], s * bounds[c][1])
+                               for s, c in hidden if c != cell)
+                rest_high = sum(max(s * bounds[c][0], s * bounds[c][1])
+                                for s, c in hidden if c != cell)
+                low, high = sorted((sign * (known - rest_high), sign * (known - rest_low)))
+                old_low, old_high = bounds[cell]
+                new = (max(old_low, low), min(old_high, high))
+                if new != (old_low, old_high):
+                    bounds[cell] = new
+                    narrowed = True
+        if not narrowed:
+            break
+    return {cell for cell, (low, high) in bounds.items() if low == high}
+
+
+# Propagation narrows by whole units; on the star-shaped groups of a summary it settles
+# in two or three rounds. The cap only stops a pathological cycle from running long (the
+# bounds found until then are still valid).
+_PROPAGATION_ROUNDS = 50
+
+
 def _audit(counts: Mapping[Hashable, int], status: dict[Hashable, str],
-           groups: list[Group]) -> bool:
-    changed = False
-    for cell in sorted(recoverable(status, groups)):
-        if status[cell] == FREE:
-            continue
+           groups: list[Group], k: int) -> bool:
+    """Suppress one more cell for the first recoverable or pinned cell that can be helped:
+    the smallest free non-zero cell of one of its groups. A cell whose groups have none
+    left stays as it is (see "What the rules do not cover" in docs/summaries.md)."""
+    for cell in sorted(recoverable(status, groups) | pinned(counts, status, groups, k)):
         for group in groups:
-            if cell not in group.cells:
-                continue
-            pick = _smallest_free(counts, status, group.cells)
-            if pick is None and status[group.total] == FREE:
-                pick = group.total
-            if pick is not None:
-                status[pick] = SECONDARY
-                return True
-    return changed
+            if cell in group.cells:
+                pick = _smallest_free(counts, status, group.cells)
+                if pick is not None:
+                    status[pick] = SECONDARY
+                    return True
+    return False

@@ -14,6 +14,7 @@ import pytest
 
 from reporting.summaries.compute import summarise
 from reporting.summaries.disclosure import MIN_STATES, Group, protect, recoverable
+from tests.factories import report
 from tests.summaries.data import CURRENT, PREVIOUS, R1, R3, tallies
 
 # (measure, breakdown): the breakdown's codes add up to the measure's total.
@@ -92,12 +93,14 @@ def test_suppressed_cells_are_marked_and_never_dropped():
 
 def test_an_origin_is_protected_as_the_total_of_its_routes():
     # Routes of origin AFG: AFG>AUS 3 and AFG>? 1 (one report without a destination).
-    from tests.factories import report
     unknown = report(**{"route.origin_countries": ["AFG"], "route.intended_destination": None})
     content = by_key(summarise(tallies([*CURRENT, ("MYS", unknown)]), None, k=3))
     assert content[("incidents", "route", "AFG>?")]["status"] == "C"
-    assert content[("incidents", "origin", "AFG")]["status"] == "F"
     assert content[("incidents", "route", "AFG>AUS")]["status"] == "D"
+    # With the origin's 4 published, a C route (1..2) and a D route (3 or more) could only
+    # be 1 + 3: the origin goes too.
+    assert content[("incidents", "origin", "AFG")]["status"] == "D"
+    assert content[("incidents", "origin", "IRN")]["status"] == "C"
 
 
 def brute_force(counts: dict[str, int], status: dict[str, str], groups: list[Group],
@@ -115,17 +118,64 @@ def brute_force(counts: dict[str, int], status: dict[str, str], groups: list[Gro
 
 
 def test_groups_that_are_each_safe_cannot_be_solved_together():
-    # T = a + b + p, a = c + q, b = c + s with q = s = 0: each group alone keeps two
-    # unknowns once a, b, c are hidden, but together they give a + b = 2c = T − p.
-    counts = {"T": 14, "p": 10, "a": 2, "b": 2, "c": 2, "q": 0, "s": 0}
-    groups = [Group("T", ("a", "b", "p")), Group("a", ("c", "q")), Group("b", ("c", "s"))]
-    pairs_only = {"T": "F", "p": "F", "a": "C", "b": "C", "c": "C", "q": "F", "s": "F"}
-    assert brute_force(counts, pairs_only, groups, limit=14) == {"a", "b", "c"}
-    assert recoverable(pairs_only, groups) == {"a", "b", "c"}
+    # T = x + y + p, x = c + q, y = c + s with q = s = 0: each group alone keeps two
+    # unknowns once x, y, c are hidden, but together they give x + y = 2c = T − p.
+    counts = {"T": 14, "p": 10, "x": 2, "y": 2, "c": 2, "q": 0, "s": 0}
+    groups = [Group("T", ("x", "y", "p")), Group("x", ("c", "q")), Group("y", ("c", "s"))]
+    pairs_only = {"T": "F", "p": "F", "x": "C", "y": "C", "c": "C", "q": "F", "s": "F"}
+    assert brute_force(counts, pairs_only, groups, limit=14) == {"x", "y", "c"}
+    assert recoverable(pairs_only, groups) == {"x", "y", "c"}
     status = protect(counts, groups, k=3)
     assert status["p"] == "D"
     assert recoverable(status, groups) == set()
     assert brute_force(counts, status, groups, limit=14) == set()
+
+
+def knowing_the_statuses(counts: dict[str, int], status: dict[str, str], group: Group,
+                         k: int) -> set[str]:
+    """The hidden cells of one group with a single possible value, for an attacker who
+    also knows that a C cell is 1..k−1 and a D cell at least k. A D cell is tried up to
+    the published total, or up to three times the largest count when the total is hidden
+    (a cap of any kind only makes the attacker stronger than a real one)."""
+    published = status[group.total] == "F"
+    limit = counts[group.total] if published else 3 * max(counts.values()) + k
+    hidden = [c for c in group.cells if status[c] != "F"]
+    if not hidden:
+        return set()
+    domains = {c: range(1, k) if status[c] == "C" else range(k, limit + 1) for c in hidden}
+    *free, last = hidden       # the equation gives the last one from the others
+    sign = {group.total: 1, **dict.fromkeys(group.parts, -1)}
+    seen: dict[str, set[int]] = {c: set() for c in hidden}
+    for guess in itertools.product(*(domains[c] for c in free)):
+        values = {**counts, **dict(zip(free, guess, strict=True)), last: 0}
+        # total − Σ parts = 0, with the last cell's term still zero
+        rest = values[group.total] - sum(values[p] for p in group.parts)
+        value = -rest * sign[last]
+        if value in domains[last]:
+            for cell, found in (*zip(free, guess, strict=True), (last, value)):
+                seen[cell].add(found)
+    return {c for c, found in seen.items() if len(found) == 1}
+
+
+def test_the_statuses_never_pin_down_a_hidden_value():
+    # Every row of four counts 0..3 whose total is at least k: a naive "one more cell per
+    # row" rule gives 1 + 1 = 2 or 1 + 3 = 4 away (C is 1..2, D is 3 or more); this never.
+    k = 3
+    leaks_with_pairs_only = 0
+    for parts in itertools.product(range(4), repeat=4):
+        if sum(parts) < k:
+            continue      # the total is suppressed itself; see the next test
+        counts = {"T": sum(parts), **{f"p{i}": v for i, v in enumerate(parts)}}
+        group = Group("T", tuple(f"p{i}" for i in range(4)))
+        status = protect(counts, [group], k)
+        assert knowing_the_statuses(counts, status, group, k) == set(), (counts, status)
+        pairs_only = protect(counts, [], k)
+        hidden = [c for c, st in pairs_only.items() if st != "F"]
+        if len(hidden) == 1:
+            smallest = min((v, c) for c, v in counts.items() if v and pairs_only[c] == "F")
+            pairs_only[smallest[1]] = "D"
+        leaks_with_pairs_only += bool(knowing_the_statuses(counts, pairs_only, group, k))
+    assert leaks_with_pairs_only > 0
 
 
 def test_a_group_whose_parts_are_all_hidden_gives_up_its_total():
