@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import reporting.accounts.models
+import reporting.audit.models
 import reporting.directory.models
 import reporting.ledger.models
 import reporting.outbox

@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.accounts.api import admin_blp
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
+    from reporting.audit.api import blp as audit_blp
     from reporting.config import Settings
     from reporting.directory.api import blp as directory_blp
     from reporting.health import blp as health_blp
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(docs_assets)
     app.register_blueprint(problems_blp)
     for blueprint in (reports_blp, directory_blp, auth_blp, admin_blp, log_blp,
-                      log_entries_blp, health_blp):
+                      log_entries_blp, health_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
     app.after_request(secure_headers)

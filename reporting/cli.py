@@ -40,17 +40,29 @@ def _unit(ctx: click.Context) -> Iterator[UnitOfWork]:
     line; nothing of the block is stored.
     """
     from reporting.errors import DomainError
-    from reporting.unit_of_work import UnitOfWork
+    from reporting.unit_of_work import OPERATOR, UnitOfWork
     from reporting.wiring import build_binding
 
     database = _database(_settings(ctx))
     try:
-        with UnitOfWork.begin(build_binding(_settings(ctx), database)) as unit:
+        with UnitOfWork.begin(build_binding(_settings(ctx), database), actor=OPERATOR) as unit:
             yield unit
     except DomainError as exc:
         _fail(exc.detail)
     finally:
         database.dispose()
+
+
+def _record(unit: UnitOfWork, ctx: click.Context, object_type: str, object_id: str | None,
+            object_state: str | None) -> None:
+    """Record what a command changes as ``cli.<command>`` (e.g. cli.users.add), in the
+    command's unit of work."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    unit.record("cli." + ".".join(reversed(names)), object_type=object_type,
+                object_id=object_id, object_state=object_state)
 
 
 def _fail(message: str) -> None:
@@ -154,6 +166,8 @@ def members_add(ctx: click.Context, codes: tuple[str, ...], default_sharing: str
 
     with _unit(ctx) as unit:
         added = add_member_states(unit.session, codes, default_sharing)
+        for iso3 in added:
+            _record(unit, ctx, "state", iso3, iso3)
     click.echo(f"added: {' '.join(added) or 'none (already members)'}")
 
 
@@ -186,6 +200,7 @@ def states_add_key(ctx: click.Context, iso3: str, public_key: str,
               "in every checkpoint: choose another")
     with _unit(ctx) as unit:
         key = register_state_key(unit.session, normalise_iso3(iso3), raw, witness_name)
+        _record(unit, ctx, "key", key.kid, key.state_iso3)
     click.echo(key.kid)
 
 
@@ -199,6 +214,7 @@ def states_revoke_key(ctx: click.Context, iso3: str, kid: str) -> None:
 
     with _unit(ctx) as unit:
         key = revoke_state_key(unit.session, normalise_iso3(iso3), kid)
+        _record(unit, ctx, "key", key.kid, key.state_iso3)
     click.echo(f"{key.kid} revoked at {key.revoked_at.isoformat()}")
 
 
@@ -222,6 +238,7 @@ def users_add(ctx: click.Context, email: str, state: str | None, role: str,
 
     with _unit(ctx) as unit:
         user = create_user(unit.session, email, role, state, password or None)
+        _record(unit, ctx, "user", user.id, user.state_iso3)
     click.echo(f"user {user.id} {user.email} ({user.role}, {user.state_iso3 or '-'})")
 
 
@@ -249,6 +266,7 @@ def users_disable(ctx: click.Context, user_id: str) -> None:
 
     with _unit(ctx) as unit:
         user = update_user(unit.session, user_id, active=False)
+        _record(unit, ctx, "user", user.id, user.state_iso3)
     click.echo(f"disabled {user.email}")
 
 
@@ -281,6 +299,7 @@ def tokens_create(ctx: click.Context, state: str | None, role: str, scopes: str 
             unit.session, role=role, state=state, scopes=wanted, label=label,
             expires_in=timedelta(days=expires_in) if expires_in else None,
             allowed_networks=networks)
+        _record(unit, ctx, "token", token.id, token.state_iso3)
     # The id (to list or revoke it later) on stderr; the secret alone on stdout, so that
     # `TOKEN=$(vrs tokens create …)` captures exactly the secret.
     click.echo(f"token id {token.id} (vrs tokens revoke {token.id})", err=True)
@@ -324,7 +343,8 @@ def tokens_revoke(ctx: click.Context, token_id: str) -> None:
     from reporting.accounts.service import revoke_token
 
     with _unit(ctx) as unit:
-        revoke_token(unit.session, token_id)
+        token = revoke_token(unit.session, token_id)
+        _record(unit, ctx, "token", token.id, token.state_iso3)
     click.echo(f"revoked {token_id}")
 
 
@@ -428,6 +448,7 @@ def _activate_key(ctx: click.Context, *, rotate: bool, from_env: bool) -> None:
             if key.kid == state.active_kid:
                 _fail(f"key {key.kid} is the active key already")
             unit.ledger.activate(unit.session, key)
+            _record(unit, ctx, "signing_key", key.kid, None)
     except KeyUnavailable as exc:
         _fail(str(exc))
     where = "the environment" if from_env else str(keyring.key_dir)
@@ -460,10 +481,45 @@ def keys_seed() -> None:
     click.echo(new_seed())
 
 
+@main.group()
+def audit() -> None:
+    """The audit trail: who did what, and who read whose reports."""
+
+
+# Problems printed at most; a reordered block yields one line per moved entry.
+_MAX_PROBLEM_LINES = 100
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Walk the audit trail's hash chain; name every edited, deleted or reordered entry
+    by its seq (exit 1), or say it is intact (exit 0)."""
+    from reporting.audit.chain import snapshot, verify
+
+    database = _database(_settings(ctx))
+    try:
+        with database.session() as session:
+            snapshot(session)
+            check = verify(session)
+    finally:
+        database.dispose()
+    if check.intact:
+        click.echo(f"audit chain intact, {check.entries} entries")
+        return
+    for line in check.problems[:_MAX_PROBLEM_LINES]:
+        click.secho(f"FAIL  {line}", fg="red")
+    if len(check.problems) > _MAX_PROBLEM_LINES:
+        click.echo(f"… and {len(check.problems) - _MAX_PROBLEM_LINES} more")
+    _fail(f"the audit chain is broken: {len(check.problems)} problem(s) in "
+          f"{check.entries} entries")
+
+
 @main.command("audit-log")
 @click.pass_context
 def audit_log_command(ctx: click.Context) -> None:
-    """Check the database for altered report versions, leaves, nodes or tree heads."""
+    """Check the database for altered report versions, leaves, nodes or tree heads
+    (the transparency log; `vrs audit verify` checks the audit trail)."""
     from reporting.reports.integrity import check_integrity
 
     with _unit(ctx) as unit:

@@ -7,13 +7,30 @@
   browser cache. Public log routes keep their own caching when asked without a token.
 * A Content-Security-Policy on HTML pages (the API docs): scripts and styles from this
   server only (or the asset host an operator configured), nothing framed, no forms.
+* ``X-Request-ID`` on every response: the client's own, when it sent one of a safe form,
+  else a new one. The audit trail records it, so a client can find its request there.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
+
+REQUEST_ID = "X-Request-ID"
+# Letters, digits and . _ - only (UUIDs, hex trace ids): the id is stored and echoed, so
+# nothing else of client text (an e-mail, a name) may ride in it.
+_REQUEST_ID_FORM = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+def request_id() -> str:
+    """This request's id: the client's ``X-Request-ID`` if of a safe form, else a new one."""
+    if "vrs_request_id" not in g:
+        sent = request.headers.get(REQUEST_ID, "")
+        g.vrs_request_id = sent if _REQUEST_ID_FORM.fullmatch(sent) else str(uuid.uuid4())
+    return g.vrs_request_id
 
 
 def html_policy(assets_url: str) -> str:
@@ -29,6 +46,7 @@ def html_policy(assets_url: str) -> str:
 
 def secure_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers[REQUEST_ID] = request_id()
     if "Authorization" in request.headers:
         response.headers["Cache-Control"] = "no-store"
     if response.mimetype == "text/html":

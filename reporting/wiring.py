@@ -7,6 +7,7 @@ Nothing imports this module but those edges (and the CLI).
 
 from __future__ import annotations
 
+from reporting.audit.chain import append
 from reporting.config import Settings
 from reporting.db import Database
 from reporting.ledger.keys import Keyring
@@ -21,6 +22,8 @@ def make_ledger(settings: Settings) -> Ledger:
 
 def build_binding(settings: Settings, database: Database,
                   dispatch: Dispatch | None = None) -> Binding:
-    """What every unit of work of this process uses: sessions, the ledger, dispatch."""
+    """What every unit of work of this process uses: sessions, the ledger, dispatch, and
+    the audit trail's writer."""
     return Binding(sessions=database.sessions, ledger=make_ledger(settings), dispatch=dispatch,
-                   settings=settings, group_options={"wait_timeout": settings.group_wait_timeout})
+                   settings=settings, audit=append,
+                   group_options={"wait_timeout": settings.group_wait_timeout})

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from reporting import create_app, migration
 from reporting.accounts.models import ApiToken, LoginThrottle, User
 from reporting.accounts.service import create_token
+from reporting.audit.models import GENESIS, AuditEntry, AuditHead
 from reporting.config import Settings
 from reporting.db import Database, get_database
 from reporting.directory.models import MemberState, StateKey, Witness
@@ -71,10 +72,12 @@ DIRECTORY_AND_ACCOUNT_TABLES = (StateKey, Witness, ApiToken, User, MemberState, 
 
 
 def empty_reports_and_log(session) -> None:
-    """No reports and an empty log; members, tokens and keys stay."""
+    """No reports, an empty log and an empty audit trail; members, tokens and keys stay."""
     for model in REPORT_AND_LOG_TABLES:
         session.execute(delete(model))
     session.execute(update(LogState).values(tree_size=0))
+    session.execute(delete(AuditEntry))
+    session.execute(update(AuditHead).values(seq=0, entry_hash=GENESIS))
 
 
 def recreate_postgres_database(url: str, *, create: bool = True) -> None:

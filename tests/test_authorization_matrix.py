@@ -216,6 +216,10 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
         {"IDN": statuses(403)}),
     ("GET", "/api/v1/log/entries"): (
         _get("/api/v1/log/entries"), {"IDN": statuses(200, none=200)}),
+    # A state admin reads its own state's entries, the secretariat all (scoping is in
+    # tests/audit/test_audit_api.py); everyone else is refused.
+    ("GET", "/api/v1/audit"): (
+        _get("/api/v1/audit"), {"IDN": statuses(403, state_admin=200, secretariat=200)}),
     ("POST", "/api/v1/auth/login"): (
         # Public: a token is not looked at; wrong credentials are a 401 for anyone.
         _post("/api/v1/auth/login", {"email": "nobody@example.org", "password": "wrong one"}),

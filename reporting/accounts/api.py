@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from reporting.accounts.roles import ADMIN, STATE_ADMIN
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.openapi import problems
-from reporting.unit_of_work import request_unit, transactional
+from reporting.unit_of_work import own_unit, request_unit, transactional
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign in.")
 
@@ -32,11 +33,38 @@ class Login(MethodView):
         """Exchange a user's e-mail and password for a short-lived bearer token."""
         data = load(schemas.LoginSchema(), json_body())
         minutes = current_app.config["VRS_SETTINGS"].login_token_minutes
-        token, secret = service.login(request_unit().session, data["email"], data["password"],
-                                      timedelta(minutes=minutes))
+        unit = request_unit()
+        try:
+            token, secret = service.login(unit.session, data["email"], data["password"],
+                                          timedelta(minutes=minutes))
+        except service.AuthenticationFailed:
+            _record_failed_login(data["email"])
+            raise
+        # The new login's user is the actor: nobody was authenticated before.
+        unit.record("auth.login", object_type="user", object_id=token.user_id,
+                    object_state=token.state_iso3,
+                    actor=replace(unit.actor, id=token.user_id, state=token.state_iso3,
+                                  role=token.role))
         return {"token": secret, "token_type": "Bearer", "expires_at": token.expires_at,
                 "role": token.role, "state": token.state_iso3,
                 "scopes": token.scopes.split()}
+
+
+def _record_failed_login(email: str) -> None:
+    """Record a failed login in a unit of its own: the request's rolls back.
+
+    The entry names the account tried, if there is one (its state's admin sees attempts
+    on its users), never the e-mail typed: that may be a mistyped password or another
+    person's address. The caller's answer is the same either way.
+    """
+    unit = request_unit()
+    # On SQLite the request's transaction holds the write lock: end it first.
+    unit.rollback()
+    with own_unit(unit.session) as audit:
+        user = service.find_user(audit.session, email)
+        audit.record("auth.login_failed", outcome="failure", object_type="user",
+                     object_id=user.id if user else None,
+                     object_state=user.state_iso3 if user else None)
 
 
 @blp.route("/logout")
@@ -47,7 +75,11 @@ class Logout(MethodView):
     def post(self) -> None:
         """End the login whose token this request carries (API tokens are revoked by a
         state admin instead)."""
-        service.logout(request_unit().session, current_principal())
+        unit = request_unit()
+        principal = current_principal()
+        service.logout(unit.session, principal)
+        unit.record("auth.logout", object_type="token", object_id=principal.token_id,
+                    object_state=principal.state)
 
 
 @blp.route("/password")
@@ -61,8 +93,11 @@ class PasswordChange(MethodView):
         """Change the logged-in user's password; their other logins end."""
         principal = current_principal()
         data = load(schemas.PasswordChangeSchema(), json_body())
-        service.change_password(request_unit().session, principal, data["current_password"],
+        unit = request_unit()
+        service.change_password(unit.session, principal, data["current_password"],
                                 data["new_password"])
+        unit.record("user.password_change", object_type="user", object_id=principal.user_id,
+                    object_state=principal.state)
 
 
 # ---- a state admin's own state: users and API tokens (SPEC §3) --------------------------
@@ -103,8 +138,11 @@ class Users(MethodView):
         data = load(schemas.UserInSchema(), json_body())
         if data.get("password"):
             service.check_new_password(data["password"], data["email"])
-        user = service.create_user(request_unit().session, data["email"], data["role"],
+        unit = request_unit()
+        user = service.create_user(unit.session, data["email"], data["role"],
                                    _own_state(), data.get("password"))
+        unit.record("user.create", object_type="user", object_id=user.id,
+                    object_state=user.state_iso3)
         return _user_document(user)
 
 
@@ -120,8 +158,11 @@ class UserItem(MethodView):
         """Change a user's role, or disable (active: false) or enable them; either ends
         the user's login tokens."""
         data = load(schemas.UserPatchSchema(), json_body())
-        user = service.update_user(request_unit().session, str(user_id), state=_own_state(),
+        unit = request_unit()
+        user = service.update_user(unit.session, str(user_id), state=_own_state(),
                                    role=data.get("role"), active=data.get("active"))
+        unit.record("user.update", object_type="user", object_id=user.id,
+                    object_state=user.state_iso3)
         return _user_document(user)
 
 
@@ -145,11 +186,14 @@ class Tokens(MethodView):
         """Issue an API token for the caller's state; its secret is in this answer only."""
         data = load(schemas.TokenInSchema(), json_body())
         days = data.get("expires_in_days")
+        unit = request_unit()
         token, secret = service.create_token(
-            request_unit().session, role=data["role"], state=_own_state(),
+            unit.session, role=data["role"], state=_own_state(),
             scopes=data.get("scopes"), label=data.get("label"),
             expires_in=timedelta(days=days) if days else None,
             allowed_networks=data.get("allowed_networks"))
+        unit.record("token.create", object_type="token", object_id=token.id,
+                    object_state=token.state_iso3)
         fields = ("id", "label", "kind", "role", "state_iso3", "scopes", "user_id",
                   "created_at", "expires_at", "revoked_at", "last_used_at", "last_used_ip",
                   "allowed_networks")
@@ -164,4 +208,8 @@ class TokenItem(MethodView):
     @transactional
     def delete(self, token_id: uuid.UUID) -> Any:
         """Revoke a token of the caller's state; it stops working at once."""
-        return service.revoke_token(request_unit().session, str(token_id), _own_state())
+        unit = request_unit()
+        token = service.revoke_token(unit.session, str(token_id), _own_state())
+        unit.record("token.revoke", object_type="token", object_id=token.id,
+                    object_state=token.state_iso3)
+        return token

@@ -18,7 +18,7 @@ from reporting.accounts.service import (
 )
 from reporting.db import request_session
 from reporting.errors import ProblemError
-from reporting.unit_of_work import UnitOfWork, current_binding
+from reporting.unit_of_work import Actor, UnitOfWork, current_binding
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +54,15 @@ def current_principal() -> Principal:
     g.vrs_principal = principal
     if token_use_due(principal):
         _record_use_after_answer(principal.token_id, request.remote_addr)
+    g.vrs_actor = actor_of(principal)
     return principal
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The principal as the audit trail names it: a person by user id, a machine client
+    by token id and label."""
+    return Actor(id=principal.user_id or principal.token_id, label=principal.label,
+                 state=principal.state, role=principal.role)
 
 
 def _record_use_after_answer(token_id: str, address: str | None) -> None:

@@ -63,6 +63,7 @@ class Principal:
     user_id: str | None = None
     # When the token was last recorded as used (see record_token_use); not identity.
     last_used_at: datetime | None = field(default=None, compare=False)
+    label: str | None = None  # an API token's label (a login's would name its user)
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -181,8 +182,9 @@ def create_token(
 # Columns, not the entity, and built once: this runs on every request, and neither an
 # ORM object's bookkeeping nor rebuilding the statement buys anything for a row only read.
 _TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.role, ApiToken.state_iso3, ApiToken.scopes,
-                         ApiToken.user_id, ApiToken.expires_at, ApiToken.revoked_at,
-                         ApiToken.allowed_networks, ApiToken.last_used_at)
+                         ApiToken.user_id, ApiToken.label, ApiToken.expires_at,
+                         ApiToken.revoked_at, ApiToken.allowed_networks,
+                         ApiToken.last_used_at)
                   .where(ApiToken.token_hash == bindparam("token_hash")))
 # Only login tokens have a user: machine clients' API tokens (the ingest path) skip this.
 _USER_DISABLED_AT = select(User.disabled_at).where(User.id == bindparam("user_id"))
@@ -209,6 +211,7 @@ def authenticate(session: Session, secret: str, now: datetime | None = None, *,
         raise AuthenticationFailed("The bearer token may not be used from this address.")
     return Principal(token_id=token.id, role=token.role, state=token.state_iso3,
                      scopes=frozenset(token.scopes.split()), user_id=token.user_id,
+                     label=token.label if token.user_id is None else None,
                      last_used_at=token.last_used_at)
 
 
@@ -304,10 +307,15 @@ def _end_logins(session: Session, user: User) -> None:
         token.revoked_at = now
 
 
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this e-mail address, if any (for records, never for answers)."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
 def login(session: Session, email: str, password: str,
           lifetime: timedelta) -> tuple[ApiToken, str]:
     """A short-lived bearer token for a user's e-mail and password."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = find_user(session, email)
     stored = user.password_hash if user and user.password_hash else _dummy_hash()
     try:
         _passwords.verify(stored, password)

@@ -78,8 +78,10 @@ class StateKeys(MethodView):
                 problem="personal-data", title="Personal data in free text",
                 detail="A witness name is published in checkpoints: choose one that "
                        "names no person (e.g. <state>.example/witness).")
-        key = service.register_state_key(request_unit().session, iso3, public_key,
+        unit = request_unit()
+        key = service.register_state_key(unit.session, iso3, public_key,
                                          data.get("witness_name"))
+        unit.record("key.register", object_type="key", object_id=key.kid, object_state=iso3)
         return _key_document(key)
 
 
@@ -94,7 +96,10 @@ class StateKeyItem(MethodView):
         signatures or cosignatures, and stays listed so that older ones can be checked."""
         if iso3 != current_principal().state:
             raise ProblemError(403, "A state admin revokes keys of their own state only.")
-        return _key_document(service.revoke_state_key(request_unit().session, iso3, kid))
+        unit = request_unit()
+        key = service.revoke_state_key(unit.session, iso3, kid)
+        unit.record("key.revoke", object_type="key", object_id=key.kid, object_state=iso3)
+        return _key_document(key)
 
 
 @blp.route("/log/cosignatures")
@@ -108,10 +113,13 @@ class Cosignatures(MethodView):
     def post(self) -> dict[str, Any]:
         """A member state's C2SP cosignature on a checkpoint it verified."""
         data = load(CosignatureInSchema(), json_body())
-        session = request_unit().session
-        keys = service.witness_keys(session, current_principal().state or "")
+        unit = request_unit()
+        state = current_principal().state or ""
+        keys = service.witness_keys(unit.session, state)
         cosignature = current_ledger().add_cosignature(
-            session, data["tree_size"], data["cosignature"], keys)
+            unit.session, data["tree_size"], data["cosignature"], keys)
+        unit.record("log.cosign", object_type="checkpoint",
+                    object_id=str(cosignature.tree_size), object_state=state)
         return {"tree_size": cosignature.tree_size, "witness": cosignature.witness}
 
 

@@ -13,6 +13,7 @@ from marshmallow import RAISE
 
 from reporting.accounts.auth import current_principal, optional_principal, requires
 from reporting.accounts.roles import REPORT_WRITERS, REPORTS_READ, REPORTS_WRITE, STATE_ADMIN
+from reporting.audit.service import READ, READ_IN_LIST, READ_VERSIONS, record_reads
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.errors import ProblemError, ValidationProblem, document_of
@@ -21,7 +22,7 @@ from reporting.ledger.log import tree_size
 from reporting.ledger.schemas import MAX_ENTRIES, EntriesQuerySchema, EntriesSchema
 from reporting.openapi import problems
 from reporting.reports import intake, lifecycle, schemas, service
-from reporting.unit_of_work import current_ledger, request_unit, transactional
+from reporting.unit_of_work import current_ledger, own_unit, request_unit, transactional
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Submit, amend, withdraw and read incident reports.")
@@ -118,6 +119,17 @@ def _resource(outcome: service.Outcome) -> dict[str, Any]:
             "content_sha256": version.content_sha256, "report": service.parse_body(version)}
 
 
+def _record_reads(action: str, reports: list[Any]) -> None:
+    """Record the caller's reads of other states' reports, once the answer is computed,
+    in a short unit of work: if it cannot be recorded, the answer is not sent."""
+    reader = current_principal().state
+    if any(report.state_iso3 != reader for report in reports):
+        session = request_session()
+        with own_unit(session) as unit:
+            record_reads(unit, reader, action,
+                         [(report.id, report.state_iso3) for report in reports])
+
+
 def _signature_header() -> str | None:
     header = request.headers.get("State-Signature")
     # Checked here, before a replay can answer: a malformed header is refused even when the
@@ -156,7 +168,9 @@ class Reports(MethodView):
         page_filter = service.ReportFilter(period_start=start, period_end=end, **filters)
         items, next_cursor = service.list_reports(
             request_session(), current_principal(), page_filter, limit=limit, cursor=cursor)
-        return {"items": [_resource(item) for item in items], "next_cursor": next_cursor}
+        page = {"items": [_resource(item) for item in items], "next_cursor": next_cursor}
+        _record_reads(READ_IN_LIST, [item.report for item in items])
+        return page
 
 
 
@@ -207,8 +221,11 @@ class ReportItem(MethodView):
     @requires(REPORTS_READ)
     def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """The newest version of a report."""
-        return _resource(service.get_report(request_session(), current_principal(),
-                                            _report_id(report_id)))
+        outcome = service.get_report(request_session(), current_principal(),
+                                     _report_id(report_id))
+        resource = _resource(outcome)
+        _record_reads(READ, [outcome.report])
+        return resource
 
 
 @blp.route("/<uuid:report_id>/versions")
@@ -222,11 +239,13 @@ class ReportVersions(MethodView):
         report, versions = service.list_versions(session, current_principal(),
                                                  _report_id(report_id))
         receipts = service.receipts_at(session, [v.log_index for v in versions])
-        return {"id": report.id, "status": report.status, "versions": [
+        answer = {"id": report.id, "status": report.status, "versions": [
             {"version": v.version, "received_at": v.received_at,
              "content_sha256": v.content_sha256, "receipt": receipts[v.log_index],
              "state_signed": v.state_signature is not None,
              "report": service.parse_body(v)} for v in versions]}
+        _record_reads(READ_VERSIONS, [report])
+        return answer
 
     @blp.doc(requestBody=AMENDMENT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],
              summary="Amend a report (a new version)", **SUBMITTED_LINKS)

@@ -60,9 +60,11 @@ from reporting.reports.service import (
     receipt_of,
     version_row,
 )
-from reporting.unit_of_work import UnitOfWork
+from reporting.unit_of_work import Actor, UnitOfWork
 
 REPORT_INVALID = "Invalid report data"
+# The audit trail's action for a new report (one entry per report, batches included).
+SUBMIT_ACTION = "report.submit"
 
 # Bind parameters per IN list: below SQLite's historical limit of 999 variables.
 _KEYS_PER_QUERY = 500
@@ -105,6 +107,8 @@ class Submission:
     version: dict[str, Any]  # without log_index, which the log hands out
     receipt: dict[str, Any]  # without log_index and key_id
     idempotency: dict[str, Any] | None
+    # Who sent it, for its audit entry: a group commits many requests' submissions.
+    actor: Actor = Actor()
 
 
 # ---- idempotency ------------------------------------------------------------------------
@@ -163,7 +167,7 @@ def _fingerprint(key: str | None, path: str, document: Any) -> str:
 
 def _prepare(session: Session, principal: Principal, state: str, data: dict[str, Any],
              key: str | None, fingerprint: str,
-             state_signature: StateSignature | None) -> Submission:
+             state_signature: StateSignature | None, actor: Actor) -> Submission:
     """Everything about a new report that needs no lock: its id, rows and canonical body."""
     if "sharing" not in data:
         data = {**data, "sharing": get_member_state(session, state).default_sharing}
@@ -184,15 +188,17 @@ def _prepare(session: Session, principal: Principal, state: str, data: dict[str,
         receipt=receipt_fields(report_id, 1, state, now, digest, state_signature),
         idempotency=None if key is None else {
             "state_iso3": state, "key": key_digest(key), "request_sha256": fingerprint,
-            "report_id": report_id, "version": 1, "created_at": now})
+            "report_id": report_id, "version": 1, "created_at": now},
+        actor=actor)
 
 
 def prepare_submission(session: Session, principal: Principal, data: dict[str, Any], *,
                        idempotency_key: str | None = None, fingerprint: str = "",
-                       state_signature: StateSignature | None = None) -> Submission:
+                       state_signature: StateSignature | None = None,
+                       actor: Actor | None = None) -> Submission:
     """A validated body's submission, as ``submit_report`` builds it (for tools and tests)."""
     return _prepare(session, principal, check_writer(principal), data, idempotency_key,
-                    fingerprint, state_signature)
+                    fingerprint, state_signature, actor or Actor())
 
 
 # Built once: constructing a statement and computing its cache key cost about as much
@@ -221,6 +227,9 @@ def store_submissions(unit: UnitOfWork, submissions: Sequence[Submission]) -> li
     connection.execute(_INSERT_VERSIONS, versions)
     if keys := [item.idempotency for item in submissions if item.idempotency]:
         connection.execute(_INSERT_KEYS, keys)
+    for item in submissions:
+        unit.record(SUBMIT_ACTION, object_type="report", object_id=item.report["id"],
+                    object_state=item.report["state_iso3"], actor=item.actor)
     return [Outcome(Report(**item.report), ReportVersion(**row), receipt=entry.receipt)
             for item, row, entry in zip(submissions, versions, recorded, strict=True)]
 
@@ -313,7 +322,7 @@ def submit_report(unit: UnitOfWork, principal: Principal, document: Any, *, path
         return accepted
     state = accepted.state
     submission = _prepare(session, principal, state, accepted.data, idempotency_key,
-                          accepted.fingerprint, accepted.signature)
+                          accepted.fingerprint, accepted.signature, unit.actor)
     # Only reads so far. On SQLite the transaction ends before the submission joins a
     # group: it holds the database's write lock from BEGIN, and whichever request leads
     # the group (this one or another) needs that lock to write.
@@ -324,7 +333,7 @@ def submit_report(unit: UnitOfWork, principal: Principal, document: Any, *, path
 
 def _check_item(session: Session, principal: Principal, state: str, path: str,
                 key: str | None, index: int, item: Any,
-                used: dict[str, IdempotencyKey]) -> Outcome | Submission:
+                used: dict[str, IdempotencyKey], actor: Actor) -> Outcome | Submission:
     own_key = None if key is None else position_key(key, index)
     fingerprint = _fingerprint(own_key, path, item)
     replay = replay_of(session, used.get(own_key) if own_key else None, fingerprint)
@@ -334,7 +343,7 @@ def _check_item(session: Session, principal: Principal, state: str, path: str,
         raise ProblemError(422, "Each item of `reports` must be a report (a JSON object).",
                            problem="validation-error", title=REPORT_INVALID)
     data = load(REPORT_SCHEMA, item, title=REPORT_INVALID)
-    return _prepare(session, principal, state, data, own_key, fingerprint, None)
+    return _prepare(session, principal, state, data, own_key, fingerprint, None, actor)
 
 
 def submit_batch(unit: UnitOfWork, principal: Principal, items: list[Any], *, path: str,
@@ -353,7 +362,8 @@ def submit_batch(unit: UnitOfWork, principal: Principal, items: list[Any], *, pa
         session, state, [position_key(key, index) for index in range(len(items))])
     for index, item in enumerate(items):
         try:
-            checked = _check_item(session, principal, state, path, key, index, item, used)
+            checked = _check_item(session, principal, state, path, key, index, item, used,
+                                  unit.actor)
         except ProblemError as exc:
             answers[index] = exc
             continue

@@ -213,7 +213,13 @@ def add_version(unit: UnitOfWork, principal: Principal, report_id: str,
         report_id=report.id, version=number, action=lifecycle.AMEND, status_after=status,
         actor_token_id=principal.token_id, at=now)])
     session.flush()
+    _audit(unit, "report.amend", report)
     return Outcome(report, version, receipt=recorded.receipt)
+
+
+def _audit(unit: UnitOfWork, action: str, report: Report) -> None:
+    unit.record(action, object_type="report", object_id=report.id,
+                object_state=report.state_iso3)
 
 
 def _log_event(unit: UnitOfWork, report: Report, event: str,
@@ -252,6 +258,7 @@ def withdraw_report(unit: UnitOfWork, principal: Principal, report_id: str,
     session.flush()
     unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                      "event": lifecycle.WITHDRAW})
+    _audit(unit, "report.withdraw", report)
     return receipt
 
 
@@ -287,6 +294,7 @@ def review_report(unit: UnitOfWork, principal: Principal, report_id: str, action
         unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                          "event": REVIEW_EVENTS[action]})
     session.flush()
+    _audit(unit, f"report.{action}", report)
     return receipt
 
 
@@ -323,6 +331,7 @@ def lower_sharing(unit: UnitOfWork, principal: Principal, report_id: str,
     if report.approved_version is not None:
         unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
                                          "event": "sharing_lowered"})
+    _audit(unit, "report.sharing", report)
     return receipt
 
 
