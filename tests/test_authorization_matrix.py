@@ -144,6 +144,27 @@ def _post(path: str, body: Any) -> Call:
     return lambda world, state, headers: world.client.post(path, json=body, headers=headers)
 
 
+def _summary(world: World, state: str, headers: dict[str, str]) -> Any:
+    """The region-audience summary of a region IDN belongs to ("IDN") or not ("MYS")."""
+    if not getattr(world, "summaries", False):
+        from reporting.summaries import service
+        from reporting.summaries.cells import Cell
+        from reporting.unit_of_work import UnitOfWork
+
+        admin = bearer(world.tokens["state_admin"])
+        stored = world.client.post("/api/v1/reports", json=report(sharing="region"),
+                                   headers=admin).get_json()["id"]
+        assert world.client.post(f"/api/v1/reports/{stored}/approve",
+                                 headers=admin).status_code == 200
+        with UnitOfWork.begin(world.client.application.extensions["vrs_binding"]) as unit:
+            service.apply_change(unit, stored)
+            service.refresh_cells(unit, [Cell("053", "2024", "region")])
+        world.summaries = True
+    region = "035" if state == "IDN" else "053"
+    return world.client.get(f"/api/v1/summaries/{region}/2024?audience=region",
+                            headers=headers)
+
+
 PUBLIC = statuses(200, expired=200, revoked=200, none=200, disallowed_ip=200)
 MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("POST", "/api/v1/reports"): (
@@ -220,6 +241,13 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     # tests/audit/test_audit_api.py); everyone else is refused.
     ("GET", "/api/v1/audit"): (
         _get("/api/v1/audit"), {"IDN": statuses(403, state_admin=200, secretariat=200)}),
+    ("GET", "/api/v1/summaries"): (
+        _get("/api/v1/summaries"), {"IDN": statuses(200, read_only=403)}),
+    # IDN's own region (035) reads its region audience; 053 (Australia and New Zealand)
+    # is not IDN's: its region summary is a 404, as for the secretariat everywhere.
+    ("GET", "/api/v1/summaries/<region>/<period>"): (
+        _summary, {"IDN": statuses(200, secretariat=404, read_only=403),
+                   "MYS": statuses(404, read_only=403)}),
     ("POST", "/api/v1/auth/login"): (
         # Public: a token is not looked at; wrong credentials are a 401 for anyone.
         _post("/api/v1/auth/login", {"email": "nobody@example.org", "password": "wrong one"}),

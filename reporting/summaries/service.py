@@ -22,14 +22,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from reporting.accounts.roles import SECRETARIAT
+from reporting.accounts.service import Principal
 from reporting.db import UTCDateTime, utcnow
-from reporting.directory.models import Region
+from reporting.directory.models import Region, RegionMembership
+from reporting.errors import DomainError
 from reporting.summaries import compute, documents, periods, queries
-from reporting.summaries.cells import Cell, all_cells, dirty_cells
+from reporting.summaries.cells import (
+    ALL_MEMBERS_AUDIENCE,
+    AUDIENCES,
+    REGION_AUDIENCE,
+    Cell,
+    all_cells,
+    dirty_cells,
+)
 from reporting.summaries.models import Summary, SummaryPublication
 from reporting.summaries.tallies import Tallies
 from reporting.unit_of_work import UnitOfWork
@@ -185,3 +195,87 @@ def publish(unit: UnitOfWork, period: str, *, today: date | None = None) -> int:
                                        ).returning(SummaryPublication.__table__.c.region)
     return len(session.execute(statement).all())
 
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+
+class SummaryNotFound(DomainError, LookupError):
+    """No summary of that cell exists for this caller (it may exist for others)."""
+
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("No such summary.")
+
+
+def _member_regions(principal: Principal) -> ColumnElement[bool] | None:
+    """Regions whose ``region`` audience the caller reads: those its state belongs to."""
+    if principal.role == SECRETARIAT or principal.state is None:
+        return None
+    return Summary.region.in_(select(RegionMembership.region_code).where(
+        RegionMembership.country_iso3 == principal.state))
+
+
+def readable(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause selecting the summaries ``principal`` may read (SPEC §4): every
+    ``all_members`` summary, and the ``region`` summaries of its own state's regions and
+    groups (never for the secretariat, which belongs to no member state)."""
+    own_regions = _member_regions(principal)
+    region = (and_(Summary.audience == REGION_AUDIENCE, own_regions)
+              if own_regions is not None else false())
+    return or_(Summary.audience == ALL_MEMBERS_AUDIENCE, region)
+
+
+def get_summary(session: Session, principal: Principal, region: str, period: str,
+                audience: str | None = None) -> Summary:
+    """The summary of a cell the caller may read; without ``audience``, the widest one it
+    may read (``region`` for a member of the region, else ``all_members``).
+
+    Raises SummaryNotFound alike for a malformed period, a cell with no summary and a
+    summary the caller may not read, so nothing tells them apart.
+    """
+    try:
+        text = str(periods.parse(period))
+    except periods.InvalidPeriod:
+        raise SummaryNotFound() from None
+    if text != period:
+        raise SummaryNotFound()
+    wanted = (audience,) if audience is not None else AUDIENCES
+    found = {row.audience: row for row in session.scalars(
+        select(Summary).where(Summary.region == region, Summary.period == period,
+                              Summary.audience.in_(wanted), readable(principal)))}
+    for candidate in wanted:  # AUDIENCES lists the widest first
+        if candidate in found:
+            return found[candidate]
+    raise SummaryNotFound()
+
+
+@dataclass(frozen=True)
+class SummaryFilter:
+    region: str | None = None
+    period: str | None = None
+    audience: str | None = None
+
+
+def list_summaries(session: Session, principal: Principal, filters: SummaryFilter, *,
+                   limit: int, after: tuple[str, str, str] | None = None
+                   ) -> tuple[list[Summary], tuple[str, str, str] | None]:
+    """A page of the summaries the caller may read, ordered by region, period and
+    audience, starting after the key ``after``; and the key to continue from (None on
+    the last page)."""
+    query = select(Summary).where(readable(principal))
+    if filters.region:
+        query = query.where(Summary.region == filters.region)
+    if filters.period:
+        query = query.where(Summary.period == filters.period)
+    if filters.audience:
+        query = query.where(Summary.audience == filters.audience)
+    key = tuple_(Summary.region, Summary.period, Summary.audience)
+    if after is not None:
+        query = query.where(key > tuple_(*after))
+    rows = list(session.scalars(query.order_by(Summary.region, Summary.period,
+                                               Summary.audience).limit(limit + 1)))
+    page = rows[:limit]
+    last = page[-1] if len(rows) > limit else None
+    return page, (last.region, last.period, last.audience) if last is not None else None
