@@ -16,10 +16,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI application: settings, database, units of work, blueprints, errors."""
     from flask import Flask
 
-    from reporting import db, errors, unit_of_work
+    from reporting import db, errors, rate_limits, unit_of_work
     from reporting.accounts.api import admin_blp
     from reporting.accounts.api import blp as auth_blp
     from reporting.accounts.auth import authenticate_request
+    from reporting.accounts.throttle import LoginPolicy
     from reporting.audit.api import blp as audit_blp
     from reporting.config import Settings
     from reporting.directory.api import blp as directory_blp
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None) -> Flask:
                       log_entries_blp, health_blp, audit_blp, summaries_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
+    app.extensions["vrs_login_policy"] = LoginPolicy.from_settings(settings)
+    # After authentication's hook, so that a write spends its token's budget.
+    rate_limits.init_app(app, settings)
     app.after_request(secure_headers)
     # Registered after flask-smorest's own handlers so that ours win.
     errors.register_error_handlers(app)

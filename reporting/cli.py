@@ -233,9 +233,11 @@ def users() -> None:
 @click.pass_context
 def users_add(ctx: click.Context, email: str, state: str | None, role: str,
               password: str) -> None:
-    """Add a user bound to a member state."""
-    from reporting.accounts.service import create_user
+    """Add a user bound to a member state (a password follows the README's rules)."""
+    from reporting.accounts.service import check_new_password, create_user
 
+    if password:
+        check_new_password(password, email)
     with _unit(ctx) as unit:
         user = create_user(unit.session, email, role, state, password or None)
         _record(unit, ctx, "user", user.id, user.state_iso3)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any, TypeVar
 
+from apispec import BasePlugin
 from flask import Blueprint as FlaskBlueprint
 from flask import Response, send_from_directory
 from flask_smorest import Api as SmorestApi
@@ -46,8 +47,24 @@ SETTINGS: dict[str, Any] = {
 }
 
 
+class RateLimitedResponses(BasePlugin):
+    """Every write (login included) may be answered 429 by the rate limits
+    (``reporting.rate_limits``): say so in each write operation's responses."""
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
+                operation.setdefault("responses", {}).setdefault(
+                    "429", http.HTTPStatus.TOO_MANY_REQUESTS.name)
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), RateLimitedResponses()],
+                           **kwargs)
 
     def _register_responses(self) -> None:
         # flask-smorest documents errors as application/json; ours are problem+json.

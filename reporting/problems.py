@@ -106,6 +106,21 @@ PROBLEMS: dict[str, tuple[str, str, str]] = {
         "Unknown country",
         "The code is not an ISO 3166-1 alpha-3 country code.",
         "Use an alpha-3 code such as IDN or AUS."),
+    "rate-limited": (
+        "Too many requests",
+        "This token (or, without one, this client address) sent more writes than its limit "
+        "allows, or this address more logins (VRS_RATE_LIMIT_WRITES, VRS_RATE_LIMIT_LOGIN). "
+        "Nothing was done.",
+        "Wait the number of seconds in Retry-After, then send again (with the same "
+        "Idempotency-Key for a submission)."),
+    "login-throttled": (
+        "Too many failed sign-ins",
+        "Repeated failed logins for this e-mail address or from this client address: "
+        "further attempts wait (backoff), then are refused for a while (lockout). The "
+        "answer is the same whether or not an account has this e-mail address, and the "
+        "password is not looked at meanwhile.",
+        "Wait the number of seconds in Retry-After; a state admin can help with a "
+        "forgotten password."),
     "account-rejected": (
         "Account change not allowed",
         "The account or token request breaks a rule (role and state, scopes beyond the "

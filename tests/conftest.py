@@ -42,6 +42,7 @@ from reporting.reports.models import (
 )
 from reporting.summaries.models import Summary, SummaryPublication
 from reporting.wiring import make_ledger
+from workers import init_celery
 
 # The service signs with a key from the environment in tests: no key files, no passphrase.
 os.environ["VRS_SIGNING_KEY"] = new_seed()
@@ -124,9 +125,15 @@ def activate_environment_key(session, url: str) -> str:
     return key.kid
 
 
-# Every read of the log signs a head for the newest size (tests/ledger/test_tree_head_
-# interval.py checks the interval itself).
-TEST_SETTINGS: dict[str, object] = {"tree_head_interval": 0}
+# Every read of the log signs a head for the newest size, and limits are far above what
+# any test sends (tests/ledger/test_tree_head_interval.py, tests/test_rate_limits.py and
+# tests/accounts/test_login_throttle.py check them with their own settings).
+TEST_SETTINGS: dict[str, object] = {
+    "tree_head_interval": 0,
+    "rate_limit_login": "100000/minute", "rate_limit_writes": "100000/minute",
+    "login_backoff_after": 1000, "login_max_failures": 1000,
+    "login_ip_backoff_after": 1000, "login_ip_max_failures": 1000,
+}
 
 
 @pytest.fixture(scope="session")
@@ -173,10 +180,12 @@ def live_server(app: Flask, database: Database) -> Iterator[str]:
 
 
 @pytest.fixture
-def app_with(database_url: str, database: Database,
+def app_with(app: Flask, database_url: str, database: Database,
              tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build another app on the test database with some settings changed (a short
-    interval, low limits); the ``database`` fixture empties the tables after the test."""
+    interval, low limits); the ``database`` fixture empties the tables after the test.
+    Celery's app is bound to the session's app again afterwards (create_app binds it
+    to the newest)."""
     made: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
@@ -190,6 +199,7 @@ def app_with(database_url: str, database: Database,
     yield make
     for application in made:
         get_database(application).dispose()
+    init_celery(app)
 
 
 @pytest.fixture

@@ -108,13 +108,25 @@ def test_users_add_hashes_the_prompted_password(tmp_path):
     run(tmp_path, "init")
     run(tmp_path, "members", "add", "THA")
     result, url = run(tmp_path, "users", "add", "officer@example.org", "--state", "THA",
-                      "--role", "state_admin", input="pa55word\npa55word\n")
+                      "--role", "state_admin",
+                      input="ferry manifest lantern\nferry manifest lantern\n")
     assert result.exit_code == 0, result.output
     database = Database(url)
     with database.session() as session:
         user = session.scalars(select(User)).one()
         assert user.password_hash.startswith("$argon2id$")
     database.dispose()
+
+
+def test_users_add_refuses_a_password_that_breaks_the_rules(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "members", "add", "THA")
+    for weak in ("pa55word", "Password2026!", "officer-example-org"):
+        result, url = run(tmp_path, "users", "add", "officer@example.org", "--state", "THA",
+                          "--role", "state_admin", input=f"{weak}\n{weak}\n")
+        assert result.exit_code == 1, weak
+        assert "Traceback" not in result.output
+    assert count(url, User) == 0
 
 
 def test_demo_submits_through_http_and_shows_rejections(tmp_path):

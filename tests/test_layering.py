@@ -17,7 +17,7 @@ PACKAGE = ROOT / "reporting"
 
 FEATURES = ("directory", "accounts", "reports", "summaries", "audit")
 FLOOR = ("config", "db", "errors", "text", "bodies", "unit_of_work", "group_commit", "outbox",
-         "migration", "openapi", "http_headers", "problems")
+         "migration", "openapi", "http_headers", "problems", "rate_limits")
 # Edges wire things together; only they may import the wiring or a blueprint module.
 EDGES = ("reporting", "reporting.cli", "reporting.installation", "reporting.server",
          "reporting.wiring", "reporting.readiness", "reporting.health")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -27,16 +27,23 @@ class Login(MethodView):
     @blp.doc(security=[], requestBody={"required": True, "content": {
         "application/json": {"schema": schemas.LoginSchema}}})
     @blp.response(201, schemas.IssuedTokenSchema)
-    @problems(blp, 400, 401, 413, 415, 422)
+    @problems(blp, 400, 401, 413, 415, 422, 429)
     @transactional
     def post(self) -> dict[str, Any]:
-        """Exchange a user's e-mail and password for a short-lived bearer token."""
+        """Exchange a user's e-mail and password for a short-lived bearer token.
+
+        Repeated failures for one e-mail address or from one client address make
+        further attempts wait, then lock them out for a while: 429 with Retry-After,
+        the same whether or not the address belongs to an account."""
         data = load(schemas.LoginSchema(), json_body())
-        minutes = current_app.config["VRS_SETTINGS"].login_token_minutes
+        settings = current_app.config["VRS_SETTINGS"]
         unit = request_unit()
         try:
-            token, secret = service.login(unit.session, data["email"], data["password"],
-                                          timedelta(minutes=minutes))
+            token, secret = service.login(
+                unit.session, data["email"], data["password"],
+                timedelta(minutes=settings.login_token_minutes),
+                policy=current_app.extensions["vrs_login_policy"],
+                address=request.remote_addr)
         except service.AuthenticationFailed:
             _record_failed_login(data["email"])
             raise
@@ -51,7 +58,8 @@ class Login(MethodView):
 
 
 def _record_failed_login(email: str) -> None:
-    """Record a failed login in a unit of its own: the request's rolls back.
+    """Count a failed login (backoff and lockout) and record it in the audit trail, in a
+    unit of its own: the request's rolls back.
 
     The entry names the account tried, if there is one (its state's admin sees attempts
     on its users), never the e-mail typed: that may be a mistyped password or another
@@ -61,6 +69,8 @@ def _record_failed_login(email: str) -> None:
     # On SQLite the request's transaction holds the write lock: end it first.
     unit.rollback()
     with own_unit(unit.session) as audit:
+        service.count_failed_login(audit.session, current_app.extensions["vrs_login_policy"],
+                                   email, request.remote_addr)
         user = service.find_user(audit.session, email)
         audit.record("auth.login_failed", outcome="failure", object_type="user",
                      object_id=user.id if user else None,

@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from reporting.accounts import throttle
 from reporting.accounts.models import ApiToken, User
 from reporting.accounts.roles import ROLE_SCOPES, ROLES, role_is_state_bound
 from reporting.db import utcnow
@@ -312,9 +313,20 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def login(session: Session, email: str, password: str,
-          lifetime: timedelta) -> tuple[ApiToken, str]:
-    """A short-lived bearer token for a user's e-mail and password."""
+def login(session: Session, email: str, password: str, lifetime: timedelta, *,
+          policy: throttle.LoginPolicy | None = None,
+          address: str | None = None) -> tuple[ApiToken, str]:
+    """A short-lived bearer token for a user's e-mail and password, tried from
+    ``address``.
+
+    With a ``policy``, a login whose e-mail address or client address must wait raises
+    LoginThrottled before the password is looked at, and a success clears the
+    account's failures. A failure raises AuthenticationFailed; the caller counts it
+    with ``count_failed_login`` in a transaction that commits (the login's rolls back).
+    """
+    keys = throttle.keys_for(policy, email, address) if policy is not None else []
+    if keys:
+        throttle.check_allowed(session, keys)
     user = find_user(session, email)
     stored = user.password_hash if user and user.password_hash else _dummy_hash()
     try:
@@ -324,6 +336,7 @@ def login(session: Session, email: str, password: str,
         ok = False
     if not ok or user is None:
         raise AuthenticationFailed("Unknown e-mail address or wrong password.")
+    throttle.record_success(session, keys)
     if _passwords.check_needs_rehash(stored):
         user.password_hash = _passwords.hash(password)
     return create_token(session, role=user.role, state=user.state_iso3,
@@ -331,10 +344,43 @@ def login(session: Session, email: str, password: str,
                         label=f"login {user.email}")
 
 
+def count_failed_login(session: Session, policy: throttle.LoginPolicy, email: str,
+                       address: str | None) -> None:
+    """Count a failed login against its e-mail address and client address (backoff,
+    then lockout), whether or not an account has that e-mail address."""
+    throttle.record_failure(session, policy, throttle.keys_for(policy, email, address))
+
+
 # Rules for a new password (README "Accounts"): long rather than complex, per NIST SP
-# 800-63B §5.1.1: at least 12 characters, not the e-mail address or a part of it, not one
-# character repeated.
+# 800-63B §5.1.1.2: at least 12 characters, not the e-mail address or a part of it, not
+# a short pattern repeated, not a keyboard or alphabet run, and not a common password —
+# one of the words leaked-password lists start with, with digits and symbols around it
+# ("Password2026!"). A short list rather than zxcvbn's dictionaries: the rules are
+# readable, and it refuses what attackers try first without refusing long passphrases.
 MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORD_WORDS = frozenset({
+    "password", "passw0rd", "p@ssw0rd", "p@ssword", "pass", "qwerty", "qwertz", "azerty",
+    "letmein", "welcome", "admin", "administrator", "iloveyou", "monkey", "dragon",
+    "football", "baseball", "soccer", "sunshine", "princess", "superman", "batman",
+    "trustno", "master", "shadow", "secret", "changeme", "default", "login", "test",
+    "guest", "abc", "root", "starwars", "whatever", "freedom", "hello", "qazwsx",
+    "michael", "jennifer", "openvrs", "vrs",
+})
+_RUNS = ("abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm", "1234567890",
+         "01234567890", "1qaz2wsx3edc4rfv5tgb6yhn")
+
+
+def _common(password: str) -> bool:
+    lowered = password.lower()
+    core = lowered.strip("0123456789!@#$%^&*()_+-=.,;:?~ ")
+    if not core or core in COMMON_PASSWORD_WORDS:
+        return True
+    # A pattern of up to four characters repeated: "abcabcabcabc", "12121212…".
+    if any(len(lowered) % size == 0 and lowered == lowered[:size] * (len(lowered) // size)
+           for size in range(1, 5)):
+        return True
+    # A run along the keyboard or the alphabet, forwards or backwards, perhaps repeated.
+    return any(lowered in run * 3 or lowered in run[::-1] * 3 for run in _RUNS)
 
 
 def check_new_password(password: str, email: str) -> None:
@@ -346,6 +392,9 @@ def check_new_password(password: str, email: str) -> None:
         raise AccountError("a password must not contain the e-mail address")
     if len(set(password)) == 1:
         raise AccountError("a password is not one character repeated")
+    if _common(password):
+        raise AccountError("this password is too common or too easy to guess; a few "
+                           "unrelated words make a strong one")
 
 
 class NotALogin(DomainError):

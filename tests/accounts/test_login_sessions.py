@@ -58,6 +58,11 @@ def test_a_password_change_needs_the_current_one_and_ends_other_logins(client, l
     ("short pass", "at least 12 characters"),
     ("officer-2024-secret", "e-mail address"),
     ("aaaaaaaaaaaaaaaa", "one character repeated"),
+    ("Password2026!", "too common"),
+    ("p@ssw0rd123456", "too common"),
+    ("qwertyuiopasdf", "too common"),
+    ("987654321098", "too common"),
+    ("abcabcabcabcabc", "too common"),
 ])
 def test_new_passwords_follow_the_rules(client, login, password, rule):
     token = login()
