@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -621,6 +621,55 @@ def verify_summary(ctx: click.Context, file: Path, keys_source: str | None) -> N
         click.echo(f"verified: {check_summary(document, keys)}")
     except SummaryCheckFailed as exc:
         _fail(f"{file}: {exc}")
+
+
+@main.command()
+@click.option("--server", required=True,
+              help="Base URL of the OpenVRS server, e.g. http://127.0.0.1:8000")
+@click.option("--token", envvar="VRS_TOKEN", required=True,
+              help="A member's bearer token with summaries:read and reports:read "
+                   "(VRS_TOKEN); an analyst of the region reads what its summary counts.")
+@click.option("--audience", type=click.Choice(["region", "all_members"]),
+              help="Which summary of the cell; default: the widest the token may read.")
+@click.argument("region")
+@click.argument("period")
+def recompute(server: str, token: str, audience: str | None, region: str,
+              period: str) -> None:
+    """Recompute REGION's summary of PERIOD from the reports you may read and compare it.
+
+    Checks the summary's signature and basis, each counted report's body against its
+    receipt and the receipt's inclusion in the log at the summary's basis, then rebuilds
+    the figures and compares them one by one. Exits 0 saying "agrees", or 1 naming the
+    first differing figure or the altered report.
+    """
+    import urllib.error
+
+    from reporting.client import Client, ClientError
+    from reporting.summaries.recompute import RecomputeFailed
+    from reporting.summaries.recompute import recompute as run
+
+    bar: list[Any] = []
+
+    def progress(done: int, total: int) -> None:
+        if not bar:
+            bar.append(click.progressbar(length=total, label="checking reports",
+                                         file=sys.stderr))
+        bar[0].update(1)
+
+    try:
+        agreement = run(Client(server, token), region, period, audience, progress=progress)
+    except RecomputeFailed as exc:
+        _fail(str(exc))
+    except ClientError as exc:
+        _fail(f"the server refused: {exc}")
+    except (urllib.error.URLError, OSError) as exc:
+        _fail(f"cannot reach {server}: {getattr(exc, 'reason', exc)}")
+    except ValueError as exc:
+        _fail(str(exc))
+    finally:
+        if bar:
+            bar[0].render_finish()
+    click.echo(str(agreement))
 
 
 def _read_report(path: Path) -> object:

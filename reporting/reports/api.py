@@ -115,6 +115,7 @@ def _resource(outcome: service.Outcome) -> dict[str, Any]:
     report, version = outcome.report, outcome.version
     return {"id": report.id, "state": report.state_iso3, "version": report.current_version,
             "status": report.status, "sharing": report.sharing,
+            "approved_version": report.approved_version,
             "created_at": report.created_at, "updated_at": report.updated_at,
             "content_sha256": version.content_sha256, "report": service.parse_body(version)}
 

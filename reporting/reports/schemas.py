@@ -327,6 +327,9 @@ class ReportResourceSchema(Schema):
     version = fields.Integer(required=True)
     status = fields.String(required=True)
     sharing = fields.String(required=True)
+    approved_version = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The newest approved version: the one summaries count unless the "
+                       "report is withdrawn (null while none is approved)."})
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     content_sha256 = fields.String(required=True)
