@@ -9,6 +9,7 @@ import reporting.accounts.models
 import reporting.audit.models
 import reporting.directory.models
 import reporting.ledger.models
+import reporting.operations.models
 import reporting.outbox
 import reporting.reports.models
 import reporting.summaries.models  # noqa: F401 - registers the tables on Base.metadata

@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.http_headers import secure_headers
     from reporting.ledger.api import blp as log_blp
     from reporting.openapi import SETTINGS, Api, docs_assets
+    from reporting.operations.api import blp as operations_blp
     from reporting.problems import blp as problems_blp
     from reporting.reports.api import blp as reports_blp
     from reporting.reports.api import log_blp as log_entries_blp
@@ -66,7 +67,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(docs_assets)
     app.register_blueprint(problems_blp)
     for blueprint in (reports_blp, directory_blp, auth_blp, admin_blp, log_blp,
-                      log_entries_blp, health_blp, audit_blp, summaries_blp):
+                      log_entries_blp, health_blp, audit_blp, summaries_blp,
+                      operations_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
     app.extensions["vrs_login_policy"] = LoginPolicy.from_settings(settings)

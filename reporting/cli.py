@@ -392,25 +392,67 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) 
     run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads)
 
 
+def _celery_app(settings: Settings):  # noqa: ANN202 - celery.Celery, imported lazily
+    """The Celery app of this installation, for a worker or beat process; refuses, as
+    `vrs serve` does, when the tasks could not sign or find their schema."""
+    from reporting import create_app
+
+    if found := _readiness_problems(settings):
+        _fail(f"not starting: {'; '.join(found)}")
+    # The same app factory as the API: tasks sign with the same ledger and write through
+    # the same units of work.
+    return create_app(settings).extensions["celery"]
+
+
 @main.command()
 @click.option("--concurrency", default=1, show_default=True, type=click.IntRange(min=1),
               help="Worker processes.")
+@click.option("--queues", default="celery,bulk", show_default=True,
+              help="Queues to consume, comma-separated: celery (outbox deliveries, sweeps) "
+                   "and bulk (nightly rebuild, publications).")
 @click.option("--loglevel", default="INFO", show_default=True)
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int, loglevel: str) -> None:
+def worker(ctx: click.Context, concurrency: int, queues: str, loglevel: str) -> None:
     """Run a Celery worker bound to this installation (broker: VRS_REDIS_URL, or the
     embedded SQLite broker in the data directory)."""
+    celery = _celery_app(_settings(ctx))
+    celery.worker_main(["worker", f"--concurrency={concurrency}", f"--queues={queues}",
+                        f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"])
+
+
+@main.command()
+@click.option("--loglevel", default="INFO", show_default=True)
+@click.pass_context
+def beat(ctx: click.Context, loglevel: str) -> None:
+    """Run Celery beat: the outbox sweep (every VRS_OUTBOX_SWEEP_SECONDS), the reaper
+    (every 5 min), the nightly rebuild (02:00 UTC), the monthly and quarterly
+    publications (03:00 UTC on the 1st). Run one; a second is harmless but useless.
+    The schedule's state is kept in the data directory."""
+    settings = _settings(ctx)
+    celery = _celery_app(settings)
+    settings.ensure_data_dir()
+    celery.start(["beat", f"--loglevel={loglevel}",
+                  f"--schedule={settings.data_dir / 'celerybeat-schedule'}"])
+
+
+@main.command("worker-ping")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait for the answer.")
+@click.option("--all", "any_worker", is_flag=True,
+              help="Any worker answering will do (default: a worker on this host).")
+@click.pass_context
+def worker_ping(ctx: click.Context, timeout: float, any_worker: bool) -> None:
+    """Exit 0 if a worker answers a ping through the broker (a container healthcheck)."""
+    import socket
+
     from reporting import create_app
 
-    settings = _settings(ctx)
-    # Tasks sign summaries: a worker that could not refuses to start, as `vrs serve` does.
-    if found := _readiness_problems(settings):
-        _fail(f"not starting: {'; '.join(found)}")
-    # The same app factory as the API: the worker's tasks sign with the same ledger and
-    # write through the same units of work.
-    celery = create_app(settings).extensions["celery"]
-    celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
-                        "--without-gossip", "--without-mingle"])
+    celery = create_app(_settings(ctx)).extensions["celery"]
+    destination = None if any_worker else [f"celery@{socket.gethostname()}"]
+    replies = celery.control.ping(destination=destination, timeout=timeout)
+    if not replies:
+        _fail("no worker answered" + ("" if any_worker else f" on {socket.gethostname()}"))
+    click.echo(f"{len(replies)} worker(s) answered")
 
 
 @main.command()

@@ -104,6 +104,19 @@ class Settings:
     # Statistical disclosure control of summaries (SPEC §4): a count of 1..k-1 is
     # suppressed. Every summary names the k it was computed with.
     summary_k: int = 3
+    # Workers (workers/, README "Workers"). Seconds a send to the broker may take before
+    # the API gives up on it (the row waits for the sweep): a broker outage must not hold
+    # a request.
+    broker_send_timeout: int = 2
+    # Redis only: seconds before a message taken but not acknowledged (its worker died)
+    # goes back to the queue. Longer than every task's hard time limit.
+    broker_visibility_timeout: int = 3600
+    # The outbox sweep runs this often, and re-sends rows not done whose last send is
+    # older than outbox_resend_seconds (long enough for a queued delivery to run).
+    outbox_sweep_seconds: int = 60
+    outbox_resend_seconds: int = 120
+    # Finished task runs are kept this long in the execution log.
+    runs_keep_days: int = 90
 
     def __post_init__(self) -> None:
         if self.summary_k < 1:
@@ -157,6 +170,11 @@ class Settings:
             "login_ip_max_failures": _int("VRS_LOGIN_IP_MAX_FAILURES", 50),
             "throttle_key": env.get("VRS_THROTTLE_KEY", ""),
             "summary_k": _int("VRS_SUMMARY_K", 3),
+            "broker_send_timeout": _int("VRS_BROKER_SEND_TIMEOUT", 2),
+            "broker_visibility_timeout": _int("VRS_BROKER_VISIBILITY_TIMEOUT", 3600),
+            "outbox_sweep_seconds": _int("VRS_OUTBOX_SWEEP_SECONDS", 60),
+            "outbox_resend_seconds": _int("VRS_OUTBOX_RESEND_SECONDS", 120),
+            "runs_keep_days": _int("VRS_RUNS_KEEP_DAYS", 90),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

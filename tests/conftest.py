@@ -31,6 +31,7 @@ from reporting.directory.models import MemberState, StateKey, Witness
 from reporting.directory.service import add_member_states, load_reference_data
 from reporting.ledger.keys import new_seed
 from reporting.ledger.models import Cosignature, LogLeaf, LogNode, LogState, TreeHead
+from reporting.operations.models import TaskClaim, TaskRun
 from reporting.outbox import OutboxMessage
 from reporting.reports.models import (
     IdempotencyKey,
@@ -56,7 +57,8 @@ POSTGRES_URL = os.environ.get(
 # Children before parents, so deleting in this order never trips a foreign key.
 REPORT_AND_LOG_TABLES = (Summary, SummaryPublication, OutboxMessage, VersionFact,
                          VersionFigures, IdempotencyKey, ReportEvent, ReportVersion, Report,
-                         LogNode, LogLeaf, TreeHead, Cosignature)
+                         LogNode, LogLeaf, TreeHead, Cosignature,
+                         TaskRun, TaskClaim)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -248,6 +248,8 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("GET", "/api/v1/summaries/<region>/<period>"): (
         _summary, {"IDN": statuses(200, secretariat=404, read_only=403),
                    "MYS": statuses(404, read_only=403)}),
+    # The workers' execution log: the secretariat's only.
+    ("GET", "/api/v1/runs"): (_get("/api/v1/runs"), {"IDN": statuses(403, secretariat=200)}),
     ("POST", "/api/v1/auth/login"): (
         # Public: a token is not looked at; wrong credentials are a 401 for anyone.
         _post("/api/v1/auth/login", {"email": "nobody@example.org", "password": "wrong one"}),

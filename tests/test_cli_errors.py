@@ -25,6 +25,8 @@ COMMANDS = [
     ["tokens", "list"],
     ["ready"],
     ["serve", "--port", "1"],
+    ["worker"],
+    ["beat"],
 ]
 BAD_URLS = {
     "not-a-url": "foo",

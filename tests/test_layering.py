@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "reporting"
 
-FEATURES = ("directory", "accounts", "reports", "summaries", "audit")
+FEATURES = ("directory", "accounts", "reports", "summaries", "audit",
+            "operations")
 FLOOR = ("config", "db", "errors", "text", "bodies", "unit_of_work", "group_commit", "outbox",
          "migration", "openapi", "http_headers", "problems", "rate_limits")
 # Edges wire things together; only they may import the wiring or a blueprint module.

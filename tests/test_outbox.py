@@ -1,35 +1,42 @@
-"""The outbox table as the sweep will read it: undispatched rows, oldest first."""
+"""The outbox as the sweep reads it: rows not done whose last send is old enough, in id
+order, on both engines."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 
-from reporting.outbox import OutboxMessage
+from reporting.outbox import OutboxMessage, due_for_sending
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
+AGE = timedelta(minutes=2)
 
 
-def test_sweep_finds_undispatched_messages_in_id_order(database):
-    payload = json.dumps({"report_id": "r-1", "version": 1})
+def test_the_sweep_resends_rows_not_done_whose_last_send_is_older_than_the_age(database):
+    payload = json.dumps({"report_id": "r-1"})
+    long_ago, just_now = NOW - timedelta(hours=1), NOW - timedelta(seconds=5)
+    rows = [  # (created, last sent, done)
+        (long_ago, None, None),        # never sent (the broker was down): due
+        (just_now, None, None),        # just committed, its own send under way: not yet
+        (long_ago, long_ago, None),    # sent, never done (message lost): due
+        (long_ago, just_now, None),    # sent again a moment ago: not yet
+        (long_ago, long_ago, long_ago),  # done: never again
+    ]
     try:
         with database.session() as session:
             # A Core insert without attempts: the server default gives 0.
             session.execute(insert(OutboxMessage), [
-                {"topic": "summaries.refresh", "payload": payload, "created_at": NOW}
-                for _ in range(3)])
-            first = session.scalar(select(OutboxMessage).order_by(OutboxMessage.id))
-            first.dispatched_at = NOW
+                {"topic": "report.changed", "payload": payload, "created_at": created,
+                 "dispatched_at": sent, "done_at": done} for created, sent, done in rows])
+            ids = list(session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
         with database.session() as session:
-            pending = session.scalars(
-                select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None))
-                .order_by(OutboxMessage.id)).all()
-            assert len(pending) == 2
-            assert pending[0].id < pending[1].id
-            assert all(m.attempts == 0 and m.last_error is None for m in pending)
-            assert json.loads(pending[0].payload) == {"report_id": "r-1", "version": 1}
+            assert due_for_sending(session, NOW - AGE, limit=10) == [ids[0], ids[2]]
+            assert due_for_sending(session, NOW - AGE, limit=1) == [ids[0]]
+            assert due_for_sending(session, NOW - AGE, limit=10, after=ids[0]) == [ids[2]]
+            first = session.get(OutboxMessage, ids[0])
+            assert (first.attempts, first.last_error) == (0, None)
     finally:
         with database.session() as session:
             session.execute(delete(OutboxMessage))
