@@ -173,7 +173,7 @@ def members_add(ctx: click.Context, codes: tuple[str, ...], default_sharing: str
 
 @main.group()
 def states() -> None:
-    """Member states' own keys."""
+    """Member states' keys and settings."""
 
 
 @states.command("add-key")
@@ -216,6 +216,26 @@ def states_revoke_key(ctx: click.Context, iso3: str, kid: str) -> None:
         key = revoke_state_key(unit.session, normalise_iso3(iso3), kid)
         _record(unit, ctx, "key", key.kid, key.state_iso3)
     click.echo(f"{key.kid} revoked at {key.revoked_at.isoformat()}")
+
+
+@states.command("settings")
+@click.argument("iso3")
+@click.option("--default-sharing", type=click.Choice(SHARING_LEVELS),
+              help="Sharing level of the state's reports that do not name one.")
+@click.option("--auto-approve/--no-auto-approve", default=None,
+              help="Approve the state's submissions and amendments as they arrive.")
+@click.pass_context
+def states_settings(ctx: click.Context, iso3: str, default_sharing: str | None,
+                    auto_approve: bool | None) -> None:
+    """Show a state's settings, changing those given first."""
+    from reporting.directory.service import normalise_iso3, update_settings
+
+    with _unit(ctx) as unit:
+        member = update_settings(unit.session, normalise_iso3(iso3),
+                                 default_sharing=default_sharing, auto_approve=auto_approve)
+        line = (f"{member.iso3}  default sharing: {member.default_sharing}  "
+                f"auto-approve: {'on' if member.auto_approve else 'off'}")
+    click.echo(line)
 
 
 @main.group()

@@ -87,3 +87,25 @@ def submit_ok(client, secret: str, body: dict[str, Any] | None = None,
     response = submit(client, secret, body, **headers)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def approve(client, admin_secret: str, report_id: str) -> dict[str, Any]:
+    """Approve a report's newest version as its state's admin: the 200 answer's JSON.
+
+    Only approved reports leave their state: a test where another state reads a report
+    approves it first."""
+    from tests.conftest import bearer
+
+    response = client.post(f"/api/v1/reports/{report_id}/approve",
+                           headers=bearer(admin_secret))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def submit_approved(client, admin_secret: str, body: dict[str, Any] | None = None,
+                    **headers: str) -> dict[str, Any]:
+    """Submit a report with a state admin's token and approve it: the submission's 201
+    answer, with ``status`` now approved."""
+    stored = submit_ok(client, admin_secret, body, **headers)
+    approve(client, admin_secret, stored["id"])
+    return {**stored, "status": "approved"}

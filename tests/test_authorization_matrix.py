@@ -174,6 +174,13 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("POST", "/api/v1/reports/batch"): (
         _post("/api/v1/reports/batch", {"reports": [report()]}),
         {"IDN": _writers(200, WRITE_OWN)}),
+    ("POST", "/api/v1/reports/approve"): (
+        # An id of the target state: the admin's own is approved, another state's is a
+        # 404 inside the 200 answer (one result per id).
+        lambda world, state, headers: world.client.post(
+            "/api/v1/reports/approve", json={"ids": [world.new_report(state)]},
+            headers=headers),
+        {"IDN": REVIEW, "MYS": REVIEW}),
     ("GET", "/api/v1/reports/<uuid:report_id>"): (
         _on_report("GET", ""), {"IDN": READ_OWN_NATIONAL, "MYS": ANY_OTHER_NATIONAL}),
     ("GET", "/api/v1/reports/<uuid:report_id>/versions"): (
@@ -204,6 +211,13 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
         {"IDN": statuses(403, state_admin=201), "MYS": statuses(403)}),
     ("DELETE", "/api/v1/states/<iso3>/keys/<kid>"): (
         _on_state("DELETE", "/keys/{kid}"),
+        {"IDN": statuses(403, state_admin=200), "MYS": statuses(403)}),
+    ("GET", "/api/v1/states/<iso3>/settings"): (
+        _on_state("GET", "/settings"),
+        {"IDN": statuses(403, state_admin=200), "MYS": statuses(403)}),
+    ("PATCH", "/api/v1/states/<iso3>/settings"): (
+        _on_state("PATCH", "/settings", {"default_sharing": "national",
+                                         "auto_approve": False}),
         {"IDN": statuses(403, state_admin=200), "MYS": statuses(403)}),
     ("POST", "/api/v1/log/cosignatures"): (
         # A cosignature for a checkpoint never published: a caller who may cosign gets 404.

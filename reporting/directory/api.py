@@ -52,6 +52,43 @@ class Regions(MethodView):
                 for region, countries in service.list_regions(session)]
 
 
+def _own_state(iso3: str, doing: str) -> str:
+    """The caller's state, when ``iso3`` names it; a state admin acts on no other."""
+    if iso3 != current_principal().state:
+        raise ProblemError(403, f"A state admin {doing} of their own state only.")
+    return iso3
+
+
+def _settings_document(member: Any) -> dict[str, Any]:
+    return {"iso3": member.iso3, "default_sharing": member.default_sharing,
+            "auto_approve": member.auto_approve}
+
+
+@blp.route("/states/<iso3>/settings")
+class StateSettings(MethodView):
+    @blp.response(200, schemas.StateSettingsOutSchema)
+    @problems(blp, 401, 403)
+    @requires(ADMIN, frozenset({STATE_ADMIN}))
+    def get(self, iso3: str) -> dict[str, Any]:
+        """A state admin reads the state's settings."""
+        state = _own_state(iso3, "reads the settings")
+        return _settings_document(service.get_member_state(request_session(), state))
+
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.StateSettingsSchema}}})
+    @blp.response(200, schemas.StateSettingsOutSchema)
+    @problems(blp, 400, 401, 403, 413, 415, 422)
+    @requires(ADMIN, frozenset({STATE_ADMIN}))
+    @transactional
+    def patch(self, iso3: str) -> dict[str, Any]:
+        """A state admin sets the state's default sharing level and whether its reports
+        are approved as they arrive; fields left out stay as they are."""
+        state = _own_state(iso3, "changes the settings")
+        data = load(schemas.StateSettingsSchema(), json_body())
+        return _settings_document(service.update_settings(
+            request_unit().session, state, **data))
+
+
 @blp.route("/states/<iso3>/keys")
 class StateKeys(MethodView):
     @blp.doc(requestBody={"required": True, "content": {

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reporting.db import Base, UTCDateTime, utcnow
@@ -53,6 +61,12 @@ class MemberState(Base):
     iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), primary_key=True)
     default_sharing: Mapped[str] = mapped_column(String(16), default="national")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The state's submissions and amendments are approved as they arrive (SPEC §2).
+    auto_approve: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
+    # Set while the secretariat has suspended the state: its tokens and logins stop at
+    # once (accounts.service.authenticate); its reports and log entries stay.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Witness(Base):

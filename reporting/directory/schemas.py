@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields
+from marshmallow.validate import OneOf
 
+from reporting.directory.models import SHARING_LEVELS
 from reporting.directory.service import WITNESS_NAME
 from reporting.text import FullMatch, Text
 
@@ -45,3 +47,22 @@ class StateKeyOutSchema(Schema):
     revoked_at = fields.DateTime(allow_none=True, required=True,
                                  metadata={"description": "When the key stopped counting for "
                                                           "new signatures; null while it counts"})
+
+
+class StateSettingsSchema(Schema):
+    """A member state's own settings (SPEC §1, §2), set by its state admin."""
+
+    class Meta:
+        unknown = RAISE
+
+    default_sharing = fields.String(validate=OneOf(SHARING_LEVELS), metadata={
+        "description": "The sharing level of the state's reports that do not name one."})
+    auto_approve = fields.Boolean(metadata={
+        "description": "Approve the state's submissions and amendments as they arrive "
+                       "(each approval is logged with a receipt, as a review's is)."})
+
+
+class StateSettingsOutSchema(StateSettingsSchema):
+    iso3 = fields.String(required=True)
+    default_sharing = fields.String(required=True)
+    auto_approve = fields.Boolean(required=True)

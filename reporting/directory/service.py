@@ -134,6 +134,20 @@ def get_member_state(session: Session, iso3: str) -> MemberState:
     return member
 
 
+def update_settings(session: Session, iso3: str, *, default_sharing: str | None = None,
+                    auto_approve: bool | None = None) -> MemberState:
+    """Change a member state's own settings; those left None stay as they are."""
+    member = get_member_state(session, iso3)
+    if default_sharing is not None:
+        if default_sharing not in SHARING_LEVELS:
+            raise ValueError(f"default sharing must be one of {', '.join(SHARING_LEVELS)}")
+        member.default_sharing = default_sharing
+    if auto_approve is not None:
+        member.auto_approve = auto_approve
+    session.flush()
+    return member
+
+
 def regions_of(session: Session, iso3: str) -> list[str]:
     """Codes of every M49 region, sub-region and named group the country belongs to."""
     return list(session.scalars(

@@ -112,12 +112,14 @@ def _submitted(outcome: service.Outcome, created: int) -> tuple[dict, int]:
 
 
 def _resource(outcome: service.Outcome) -> dict[str, Any]:
+    """A report as the caller sees it: another state sees its approved version only."""
     report, version = outcome.report, outcome.version
-    return {"id": report.id, "state": report.state_iso3, "version": report.current_version,
-            "status": report.status, "sharing": report.sharing,
+    return {"id": report.id, "state": report.state_iso3, "version": version.version,
+            "status": outcome.status, "sharing": report.sharing,
             "approved_version": report.approved_version,
             "created_at": report.created_at, "updated_at": report.updated_at,
-            "content_sha256": version.content_sha256, "report": service.parse_body(version)}
+            "content_sha256": version.content_sha256, "report": service.parse_body(version),
+            **({"return_reason": outcome.return_reason} if outcome.return_reason else {})}
 
 
 def _record_reads(action: str, reports: list[Any]) -> None:
@@ -215,6 +217,35 @@ def _batch_result(index: int, answer: service.Outcome | ProblemError) -> dict[st
             "report_status": answer.report.status, "receipt": answer.receipt}
 
 
+@blp.route("/approve")
+class ReportBulkApproval(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.BulkApprovalSchema}}})
+    @blp.response(200, schemas.BulkApprovalResultSchema,
+                  description="One result per id, in order: the approval's receipt or a "
+                              "problem. The others are approved even when some are not.")
+    @problems(blp, 400, 401, 403, 413, 415, 422, 503)
+    @requires(REPORTS_WRITE, frozenset({STATE_ADMIN}))
+    @transactional
+    def post(self) -> dict[str, Any]:
+        """A state admin approves up to 1,000 reports of the state in one transaction."""
+        ids = load(schemas.BulkApprovalSchema(), json_body())["ids"]
+        answers = service.approve_many(request_unit(), current_principal(), ids)
+        results = [_approval_result(index, report_id, answer) for index, (report_id, answer)
+                   in enumerate(zip(ids, answers, strict=True))]
+        approved = sum(1 for result in results if result["status"] == 200)
+        return {"approved": approved, "rejected": len(results) - approved,
+                "results": results}
+
+
+def _approval_result(index: int, report_id: str,
+                     answer: dict[str, Any] | ProblemError) -> dict[str, Any]:
+    if isinstance(answer, ProblemError):
+        return {"id": report_id, "status": answer.status,
+                "problem": document_of(answer, instance=f"{request.path}#/ids/{index}")}
+    return {"id": report_id, "status": 200, "receipt": answer}
+
+
 @blp.route("/<uuid:report_id>")
 class ReportItem(MethodView):
     @blp.response(200, schemas.ReportResourceSchema)
@@ -237,15 +268,15 @@ class ReportVersions(MethodView):
     def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """Every version of a report, oldest first."""
         session = request_session()
-        report, versions = service.list_versions(session, current_principal(),
-                                                 _report_id(report_id))
+        seen, versions = service.list_versions(session, current_principal(),
+                                               _report_id(report_id))
         receipts = service.receipts_at(session, [v.log_index for v in versions])
-        answer = {"id": report.id, "status": report.status, "versions": [
+        answer = {"id": seen.report.id, "status": seen.status, "versions": [
             {"version": v.version, "received_at": v.received_at,
              "content_sha256": v.content_sha256, "receipt": receipts[v.log_index],
              "state_signed": v.state_signature is not None,
              "report": service.parse_body(v)} for v in versions]}
-        _record_reads(READ_VERSIONS, [report])
+        _record_reads(READ_VERSIONS, [seen.report])
         return answer
 
     @blp.doc(requestBody=AMENDMENT_BODY, parameters=[IDEMPOTENCY_HEADER, STATE_SIGNATURE_HEADER],

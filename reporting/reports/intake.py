@@ -25,29 +25,34 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from reporting.accounts.service import Principal
 from reporting.bodies import load
 from reporting.db import utcnow
+from reporting.directory.models import MemberState
 from reporting.directory.service import get_member_state
 from reporting.errors import DatabaseUnavailable, ProblemError
 from reporting.group_commit import CommitUnclear, SlotResult
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
-from reporting.reports import lifecycle
+from reporting.ledger.log import Recorded
+from reporting.reports import facts, lifecycle
 from reporting.reports.models import (
     IdempotencyKey,
     Report,
     ReportEvent,
     ReportVersion,
+    VersionFact,
+    VersionFigures,
 )
 from reporting.reports.schemas import REPORT_SCHEMA, normalise
 from reporting.reports.service import (
+    REPORT_CHANGED,
     IdempotencyConflict,
     Outcome,
     StateSignature,
@@ -65,6 +70,8 @@ from reporting.unit_of_work import Actor, UnitOfWork
 REPORT_INVALID = "Invalid report data"
 # The audit trail's action for a new report (one entry per report, batches included).
 SUBMIT_ACTION = "report.submit"
+# An auto-approval is audited as the approval it is (reports.service.approve).
+APPROVE_ACTION = "report.approve"
 
 # Bind parameters per IN list: below SQLite's historical limit of 999 variables.
 _KEYS_PER_QUERY = 500
@@ -180,6 +187,7 @@ def _prepare(session: Session, principal: Principal, state: str, data: dict[str,
     return Submission(
         report={"id": report_id, "state_iso3": state, "current_version": 1,
                 "status": status, "created_at": now, "updated_at": now,
+                "approved_version": None,
                 **filter_columns(body)},
         event={"report_id": report_id, "version": 1, "action": lifecycle.SUBMIT,
                "status_after": status, "reason": None, "actor_token_id": principal.token_id,
@@ -207,6 +215,8 @@ _INSERT_REPORTS = insert(Report.__table__)
 _INSERT_EVENTS = insert(ReportEvent.__table__)
 _INSERT_VERSIONS = insert(ReportVersion.__table__)
 _INSERT_KEYS = insert(IdempotencyKey.__table__)
+_INSERT_FIGURES = insert(VersionFigures.__table__)
+_INSERT_FACTS = insert(VersionFact.__table__)
 
 
 def store_submissions(unit: UnitOfWork, submissions: Sequence[Submission]) -> list[Outcome]:
@@ -214,24 +224,79 @@ def store_submissions(unit: UnitOfWork, submissions: Sequence[Submission]) -> li
 
     One multi-row statement per table, whatever the number of submissions, in the unit's
     transaction. The report and event rows go first so that the log's lock, taken by
-    ``record_many``, is held for as few statements as possible.
+    ``record_many``, is held for as few statements as possible. The reports of states
+    that auto-approve are approved here (``_auto_approved``): one settings query for the
+    group, their approval receipts in the same ``record_many``.
     """
     # The session's connection, not session.execute: plain Core rows need none of the
     # ORM's execution layer, which costs about a fifth of each statement.
     connection = unit.session.connection()
+    approving = _auto_approving(connection, {item.report["state_iso3"] for item in submissions})
+    if approving:
+        submissions = [_auto_approved(item) if item.report["state_iso3"] in approving
+                       else item for item in submissions]
     connection.execute(_INSERT_REPORTS, [item.report for item in submissions])
     connection.execute(_INSERT_EVENTS, [item.event for item in submissions])
-    recorded = unit.ledger.record_many(unit.session, [item.receipt for item in submissions])
+    approved = [item for item in submissions if item.report["approved_version"] is not None]
+    recorded = unit.ledger.record_many(
+        unit.session, [item.receipt for item in submissions]
+        + [{**{name: item.receipt[name] for name in _EVENT_FIELDS}, "event": "approved"}
+           for item in approved])
     versions = [{**item.version, "log_index": entry.index}
-                for item, entry in zip(submissions, recorded, strict=True)]
+                for item, entry in zip(submissions, recorded, strict=False)]
     connection.execute(_INSERT_VERSIONS, versions)
     if keys := [item.idempotency for item in submissions if item.idempotency]:
         connection.execute(_INSERT_KEYS, keys)
     for item in submissions:
         unit.record(SUBMIT_ACTION, object_type="report", object_id=item.report["id"],
                     object_state=item.report["state_iso3"], actor=item.actor)
+    if approved:
+        _store_approvals(unit, approved, recorded[len(submissions):])
     return [Outcome(Report(**item.report), ReportVersion(**row), receipt=entry.receipt)
-            for item, row, entry in zip(submissions, versions, recorded, strict=True)]
+            for item, row, entry in zip(submissions, versions, recorded, strict=False)]
+
+
+# What an event's receipt repeats of its version's (service._log_event).
+_EVENT_FIELDS = ("report_id", "version", "state", "received_at", "content_sha256")
+
+
+def _auto_approving(connection: Connection, states: set[str]) -> set[str]:
+    """Those of ``states`` whose reports are approved as they arrive (one query)."""
+    return set(connection.execute(select(MemberState.iso3).where(
+        MemberState.iso3.in_(states), MemberState.auto_approve.is_(True))).scalars())
+
+
+def _auto_approved(item: Submission) -> Submission:
+    """The submission as approved on arrival: what ``service.approve`` does to a stored
+    version, done to its rows before they are written."""
+    status = lifecycle.next_status(item.report["status"], lifecycle.APPROVE)
+    return replace(item, report={**item.report, "status": status, "approved_version": 1},
+                   version={**item.version, "status": status})
+
+
+def _store_approvals(unit: UnitOfWork, approved: Sequence[Submission],
+                     receipts: Sequence[Recorded]) -> None:
+    """The approval events, figures and facts, and outbox rows of auto-approved reports."""
+    connection = unit.session.connection()
+    events, figures, facts_rows = [], [], []
+    for item, entry in zip(approved, receipts, strict=True):
+        report = item.report
+        events.append({**item.event, "action": lifecycle.APPROVE,
+                       "status_after": report["status"], "log_index": entry.index})
+        body = json.loads(item.version["body"])
+        figures.append(facts.figures_row(report["id"], 1, report["state_iso3"],
+                                         body["sharing"], body))
+        facts_rows.extend(facts.fact_rows(report["id"], 1, body))
+    connection.execute(_INSERT_EVENTS, events)
+    connection.execute(_INSERT_FIGURES, figures)
+    if facts_rows:
+        connection.execute(_INSERT_FACTS, facts_rows)
+    for item in approved:
+        unit.add_outbox(REPORT_CHANGED, {"report_id": item.report["id"],
+                                         "state": item.report["state_iso3"],
+                                         "event": "approved"})
+        unit.record(APPROVE_ACTION, object_type="report", object_id=item.report["id"],
+                    object_state=item.report["state_iso3"], actor=item.actor)
 
 
 def _stored_before(session: Session, submission: Submission) -> Outcome | None:

@@ -334,6 +334,9 @@ class ReportResourceSchema(Schema):
     updated_at = fields.DateTime(required=True)
     content_sha256 = fields.String(required=True)
     report = StoredReport(ReportSchema, required=True)
+    return_reason = fields.String(metadata={
+        "description": "Why the state admin returned this version: shown to the owning "
+                       "state when it reads a returned report."})
 
 
 class VersionSchema(Schema):
@@ -461,3 +464,38 @@ class BatchResultSchema(Schema):
     accepted = fields.Integer(required=True)
     rejected = fields.Integer(required=True)
     results = fields.List(fields.Nested(BatchItemSchema), required=True)
+
+
+# ---- bulk approval ------------------------------------------------------------------------
+
+MAX_BULK_APPROVALS = 1000
+
+
+def _distinct(ids: list[str]) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValidationError("Each id may appear once.")
+
+
+class BulkApprovalSchema(StrictSchema):
+    """The body of POST /reports/approve."""
+
+    ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                      validate=[validate.Length(min=1, max=MAX_BULK_APPROVALS), _distinct],
+                      metadata={"description": "Ids of reports of the caller's state whose "
+                                               "newest version awaits review."})
+
+
+class BulkApprovalItemSchema(Schema):
+    id = fields.String(required=True)
+    status = fields.Integer(required=True, metadata={
+        "description": "200 approved (see `receipt`); 404 no such report of the caller's "
+                       "state; 409 no version awaits review (see `problem`)."})
+    receipt = fields.Nested(ReceiptSchema, metadata={
+        "description": "The signed receipt of the approval (`event`: approved)."})
+    problem = fields.Nested(ProblemSchema)
+
+
+class BulkApprovalResultSchema(Schema):
+    approved = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    results = fields.List(fields.Nested(BulkApprovalItemSchema), required=True)

@@ -17,19 +17,19 @@ from typing import Any
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import insert, select
+from sqlalchemy import and_, exists, false, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from reporting.accounts.roles import REPORT_WRITERS, STATE_ADMIN
 from reporting.accounts.service import Principal
 from reporting.db import utcnow
-from reporting.directory.models import SHARING_LEVELS, StateKey
+from reporting.directory.models import SHARING_LEVELS, MemberState, StateKey
 from reporting.errors import DomainError
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
 from reporting.ledger.log import rfc3339
 from reporting.ledger.models import LogLeaf
 from reporting.ledger.signing import b64url_decode
-from reporting.reports import facts, lifecycle
+from reporting.reports import facts, lifecycle, sharing
 from reporting.reports.models import (
     Report,
     ReportEvent,
@@ -104,6 +104,15 @@ class Outcome:
     version: ReportVersion
     replayed: bool = False
     receipt: dict[str, Any] | None = None
+    # Whether the caller owns the report. Another state sees only the approved version,
+    # so for it the report's status is "approved" whatever waits for review.
+    owner_view: bool = True
+    # Why the newest version was returned, on the owning state's single read of it.
+    return_reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        return self.report.status if self.owner_view else lifecycle.APPROVED
 
 
 @dataclass(frozen=True)
@@ -207,13 +216,20 @@ def add_version(unit: UnitOfWork, principal: Principal, report_id: str,
                                           principal, state_signature),
                             log_index=recorded.index)
     report.current_version, report.status, report.updated_at = number, status, now
-    for column, value in filter_columns(body).items():
+    columns = filter_columns(body)
+    if report.approved_version is not None:
+        # Others keep seeing the approved version's level until this one is approved
+        # (sharing.py): an amendment must not widen the audience by itself.
+        del columns["sharing"]
+    for column, value in columns.items():
         setattr(report, column, value)
     session.add_all([version, ReportEvent(
         report_id=report.id, version=number, action=lifecycle.AMEND, status_after=status,
         actor_token_id=principal.token_id, at=now)])
     session.flush()
     _audit(unit, "report.amend", report)
+    if auto_approves(session, report.state_iso3):
+        approve(unit, report, principal.token_id)
     return Outcome(report, version, receipt=recorded.receipt)
 
 
@@ -222,13 +238,19 @@ def _audit(unit: UnitOfWork, action: str, report: Report) -> None:
                 object_state=report.state_iso3)
 
 
-def _log_event(unit: UnitOfWork, report: Report, event: str,
+def auto_approves(session: Session, state: str) -> bool:
+    """Whether the state's reports are approved as they arrive (its settings)."""
+    return bool(session.scalar(select(MemberState.auto_approve)
+                               .where(MemberState.iso3 == state)))
+
+
+def _log_event(unit: UnitOfWork, report: Report, event: str, number: int | None = None,
                **extra: Any) -> tuple[ReportVersion, dict[str, Any], int, datetime]:
-    """Sign and log an event on the report's current version (withdrawn, approved …).
+    """Sign and log an event on a version (the current one unless ``number``).
 
     Returns the version, the signed receipt, its log index and the time stamped on it.
     """
-    version = unit.session.get(ReportVersion, (report.id, report.current_version))
+    version = unit.session.get(ReportVersion, (report.id, number or report.current_version))
     assert version is not None  # noqa: S101 - current_version always exists
     now = utcnow()
     recorded = unit.ledger.record(unit.session, {
@@ -281,6 +303,8 @@ def review_report(unit: UnitOfWork, principal: Principal, report_id: str, action
         raise NotAllowed(f"The role {principal.role} does not review reports.")
     session = unit.session
     report = _owned_report(session, principal, report_id)
+    if action == lifecycle.APPROVE:
+        return approve(unit, report, principal.token_id)
     status = _transition(report, action)
     version, receipt, index, now = _log_event(unit, report, REVIEW_EVENTS[action])
     version.status = status
@@ -288,14 +312,71 @@ def review_report(unit: UnitOfWork, principal: Principal, report_id: str, action
     session.add(ReportEvent(report_id=report.id, version=version.version, action=action,
                             status_after=status, reason=reason,
                             actor_token_id=principal.token_id, at=now, log_index=index))
-    if action == lifecycle.APPROVE:
-        report.approved_version = version.version
-        _record_figures(session, report, version)
-        unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
-                                         "event": REVIEW_EVENTS[action]})
     session.flush()
     _audit(unit, f"report.{action}", report)
     return receipt
+
+
+def approve(unit: UnitOfWork, report: Report, actor_token_id: str) -> dict[str, Any]:
+    """Approve the report's newest version (locked by the caller); its receipt.
+
+    The version now counts and is what other states see: its status, the report's
+    ``approved_version`` and sharing level, the figures and facts the summaries
+    aggregate (written now, not at submission: most versions never count), and an
+    outbox row for the summaries it changes. ``actor_token_id`` is the admin's token, or
+    the submitter's where the state auto-approves.
+    """
+    session = unit.session
+    status = _transition(report, lifecycle.APPROVE)
+    version, receipt, index, now = _log_event(unit, report, REVIEW_EVENTS[lifecycle.APPROVE])
+    version.status = status
+    report.sharing = _approved_level(session, report, version)
+    report.status, report.updated_at = status, now
+    report.approved_version = version.version
+    session.add(ReportEvent(report_id=report.id, version=version.version,
+                            action=lifecycle.APPROVE, status_after=status,
+                            actor_token_id=actor_token_id, at=now, log_index=index))
+    _record_figures(session, report, version)
+    unit.add_outbox(REPORT_CHANGED, {"report_id": report.id, "state": report.state_iso3,
+                                     "event": REVIEW_EVENTS[lifecycle.APPROVE]})
+    session.flush()
+    _audit(unit, "report.approve", report)
+    return receipt
+
+
+def _approved_level(session: Session, report: Report, version: ReportVersion) -> str:
+    """The level others see once ``version`` is approved: the one it was sent with,
+    unless the state lowered the report's level after sending it (then the lower one).
+    Raising is what an approved version does; a lowering made later must stick."""
+    level = parse_body(version)["sharing"]
+    lowered_since = session.scalar(select(exists().where(
+        ReportEvent.report_id == report.id, ReportEvent.action == LOWER_SHARING,
+        ReportEvent.at >= version.received_at)))
+    if lowered_since:
+        return min(level, report.sharing, key=SHARING_LEVELS.index)
+    return level
+
+
+def approve_many(unit: UnitOfWork, principal: Principal,
+                 report_ids: list[str]) -> list[dict[str, Any] | DomainError]:
+    """Approve many reports of the caller's state in the unit's one transaction.
+
+    One answer per id, in order: the approval's receipt, or the domain error refusing
+    that id (ReportNotFound for an unknown or another state's id, LifecycleConflict for
+    a report with no version awaiting review). A refused id writes nothing, so the
+    others stand. Reports are locked in id order, so two bulk approvals overlapping in
+    their ids queue instead of deadlocking.
+    """
+    if principal.role != STATE_ADMIN:
+        raise NotAllowed(f"The role {principal.role} does not review reports.")
+    answers: dict[str, dict[str, Any] | DomainError] = {}
+    for report_id in sorted(set(report_ids)):
+        try:
+            answers[report_id] = approve(unit, _owned_report(unit.session, principal,
+                                                             report_id), principal.token_id)
+        except (ReportNotFound, LifecycleConflict) as exc:
+            answers[report_id] = exc
+    return [answers[report_id] for report_id in report_ids]
 
 
 class SharingNotLowered(DomainError):
@@ -323,7 +404,10 @@ def lower_sharing(unit: UnitOfWork, principal: Principal, report_id: str,
         raise SharingNotLowered(
             f"The report is shared at {report.sharing}; only a lower level takes effect "
             "at once. To share more widely, amend the report (a new version, approved).")
-    version, receipt, index, now = _log_event(unit, report, "sharing_lowered", sharing=level)
+    # Logged on the version others see (the approved one, when there is one), whose
+    # audience it narrows; a version awaiting review is no business of theirs.
+    version, receipt, index, now = _log_event(unit, report, "sharing_lowered",
+                                              report.approved_version, sharing=level)
     report.sharing, report.updated_at = level, now
     session.add(ReportEvent(report_id=report.id, version=version.version,
                             action=LOWER_SHARING, status_after=report.status,
@@ -350,21 +434,33 @@ def _record_figures(session: Session, report: Report, version: ReportVersion) ->
 
 
 def get_report(session: Session, principal: Principal, report_id: str) -> Outcome:
-    """The newest version of a report the caller may read."""
+    """The version of a report the caller sees (sharing.py): the newest of its own, the
+    newest approved of another state's."""
     report = session.scalar(select(Report).where(Report.id == report_id))
     if report is None or not can_read(session, principal, report):
         raise ReportNotFound()
-    version = session.get(ReportVersion, (report.id, report.current_version))
-    assert version is not None  # noqa: S101 - current_version always exists
-    return Outcome(report, version)
+    version = session.get(ReportVersion, (report.id, sharing.version_seen(principal, report)))
+    assert version is not None  # noqa: S101 - a readable report has that version
+    owner = owns(principal, report)
+    reason = None
+    if owner and report.status == lifecycle.RETURNED:
+        # The reporter reads what to correct with the report itself.
+        reason = session.scalar(select(ReportEvent.reason).where(
+            ReportEvent.report_id == report.id, ReportEvent.version == version.version,
+            ReportEvent.action == lifecycle.RETURN).order_by(ReportEvent.id.desc()).limit(1))
+    return Outcome(report, version, owner_view=owner, return_reason=reason)
 
 
 def list_versions(session: Session, principal: Principal,
-                  report_id: str) -> tuple[Report, list[ReportVersion]]:
-    report = get_report(session, principal, report_id).report
-    versions = session.scalars(select(ReportVersion).where(ReportVersion.report_id == report.id)
-                               .order_by(ReportVersion.version)).all()
-    return report, list(versions)
+                  report_id: str) -> tuple[Outcome, list[ReportVersion]]:
+    """Every version of the caller's own report; of another state's, only the one it
+    sees (the newest approved: earlier ones were superseded, pending ones are not out)."""
+    seen = get_report(session, principal, report_id)
+    if not seen.owner_view:
+        return seen, [seen.version]
+    versions = session.scalars(select(ReportVersion).where(
+        ReportVersion.report_id == seen.report.id).order_by(ReportVersion.version)).all()
+    return seen, list(versions)
 
 
 @dataclass(frozen=True)
@@ -408,29 +504,53 @@ def decode_cursor(cursor: str) -> int:
 
 def list_reports(session: Session, principal: Principal, filters: ReportFilter, *,
                  limit: int, cursor: str | None = None) -> tuple[list[Outcome], str | None]:
-    """A page of readable reports, newest first, and the cursor of the next page."""
+    """A page of readable reports, newest first, and the cursor of the next page.
+
+    Each report in the version the caller sees (sharing.py). Filters match that version
+    too: the columns copied from the newest version for the caller's own reports, the
+    approved version's figures and facts for other states', so that no filter answers
+    from a version awaiting review.
+    """
     query = select(Report, ReportVersion).join(
         ReportVersion, (ReportVersion.report_id == Report.id)
-        & (ReportVersion.version == Report.current_version)
+        & (ReportVersion.version == sharing.shown_version(principal))
     ).where(visible_reports(principal))
+    figures = VersionFigures
+    if sharing.reads_others(principal):
+        query = query.outerjoin(figures, (figures.report_id == Report.id)
+                                & (figures.version == Report.approved_version))
+
+    def both(own: Any, others: Any) -> None:
+        nonlocal query
+        query = query.where(sharing.seen(principal, own, others))
+
     if filters.state:
         query = query.where(Report.state_iso3 == filters.state)
     if filters.period_start:
-        query = query.where(Report.incident_date >= filters.period_start)
+        both(Report.incident_date >= filters.period_start,
+             figures.incident_date >= filters.period_start)
     if filters.period_end:
-        query = query.where(Report.incident_date < filters.period_end)
+        both(Report.incident_date < filters.period_end,
+             figures.incident_date < filters.period_end)
     if filters.status:
-        query = query.where(Report.status == filters.status)
+        both(Report.status == filters.status,
+             true() if filters.status == lifecycle.APPROVED else false())
     if filters.origin:
-        query = query.where(Report.origin_countries.contains(f",{filters.origin},"))
+        both(Report.origin_countries.contains(f",{filters.origin},"),
+             exists().where(VersionFact.report_id == Report.id,
+                            VersionFact.version == Report.approved_version,
+                            VersionFact.dimension == "origin",
+                            VersionFact.code == literal(filters.origin)))
     if filters.destination:
-        query = query.where(Report.intended_destination == filters.destination)
+        both(Report.intended_destination == filters.destination,
+             figures.intended_destination == filters.destination)
     if filters.mode:
-        query = query.where(Report.transport_mode == filters.mode)
+        both(Report.transport_mode == filters.mode, figures.transport_mode == filters.mode)
     if cursor:
         query = query.where(Report.seq < decode_cursor(cursor))
     rows = session.execute(query.order_by(Report.seq.desc()).limit(limit + 1)).all()
-    page = [Outcome(report, version) for report, version in rows[:limit]]
+    page = [Outcome(report, version, owner_view=owns(principal, report))
+            for report, version in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1][0].seq) if len(rows) > limit else None
     return page, next_cursor
 
@@ -445,13 +565,20 @@ def readable_log_indexes(session: Session, principal: Principal | None, start: i
     if principal is None:
         return set()
     visible = visible_reports(principal)
+    # Another state's reports: the receipts of the version it sees, its approval and a
+    # lowering of its level; never those of versions awaiting review or returned.
     versions = (select(ReportVersion.log_index)
                 .join(Report, Report.id == ReportVersion.report_id)
                 .where(ReportVersion.log_index >= start, ReportVersion.log_index < end,
-                       visible))
+                       visible, sharing.seen(
+                           principal, true(),
+                           ReportVersion.version == Report.approved_version)))
     events = (select(ReportEvent.log_index)
               .join(Report, Report.id == ReportEvent.report_id)
-              .where(ReportEvent.log_index >= start, ReportEvent.log_index < end, visible))
+              .where(ReportEvent.log_index >= start, ReportEvent.log_index < end, visible,
+                     sharing.seen(principal, true(), and_(
+                         ReportEvent.version == Report.approved_version,
+                         ReportEvent.action.in_((lifecycle.APPROVE, LOWER_SHARING))))))
     return set(session.scalars(versions)) | set(session.scalars(events))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import bearer
-from tests.factories import report, submit_ok
+from tests.factories import approve, report, submit_ok
 
 
 def entries(client, secret: str | None = None) -> list[dict]:
@@ -61,6 +61,10 @@ def test_a_state_reads_every_receipt_of_its_own_reports(client, make_token):
 def test_other_states_read_only_receipts_of_reports_shared_with_them(client, make_token):
     _, national, regional, shared = filed(client, make_token)
     neighbour = make_token("MYS", "analyst")  # MYS shares regions with IDN
+    # Only approved reports leave their state, receipts included.
+    assert receipts(client, neighbour) == {}
+    approve(client, make_token("IDN", "state_admin"), regional["id"])
+    approve(client, make_token("AUS", "state_admin"), shared["id"])
     seen = {r["report_id"] for r in receipts(client, neighbour).values()}
     assert seen == {regional["id"], shared["id"]}
     reporter = make_token("MYS", "reporter")  # reporters read only their own state's

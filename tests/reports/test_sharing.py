@@ -9,18 +9,15 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import bearer
-from tests.factories import report
+from tests.factories import report, submit_approved
 
 
 @pytest.fixture
 def shared(client, make_token):
-    """One IDN report per sharing level, and analysts of IDN, MYS and DEU."""
-    writer = make_token("IDN")
-    ids = {}
-    for level in ("national", "region", "all_members"):
-        response = client.post("/api/v1/reports", json=report(sharing=level),
-                               headers=bearer(writer))
-        ids[level] = response.get_json()["id"]
+    """One approved IDN report per sharing level, and analysts of IDN, MYS and DEU."""
+    writer = make_token("IDN", "state_admin")
+    ids = {level: submit_approved(client, writer, report(sharing=level))["id"]
+           for level in ("national", "region", "all_members")}
     readers = {state: make_token(state, "analyst") for state in ("IDN", "MYS", "DEU")}
     return ids, readers
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import bearer
-from tests.factories import report, submit_ok
+from tests.factories import report, submit_approved, submit_ok
 
 
 def lower(client, secret, report_id, level):
@@ -14,9 +14,9 @@ def lower(client, secret, report_id, level):
 
 
 def test_lowering_takes_effect_at_once_and_is_logged(client, make_token):
-    idn = make_token("IDN")
+    idn = make_token("IDN", "state_admin")
     neighbour = make_token("MYS", "analyst")
-    stored = submit_ok(client, idn, report(sharing="all_members"))
+    stored = submit_approved(client, idn, report(sharing="all_members"))
     path = f"/api/v1/reports/{stored['id']}"
     assert client.get(path, headers=bearer(neighbour)).status_code == 200
     response = lower(client, idn, stored["id"], "national")
