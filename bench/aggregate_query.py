@@ -386,7 +386,7 @@ def _saved_constraints(conn: Any) -> tuple[list[str], list[str]]:
     return drops, creates
 
 
-def load(engine: Any, versions: int) -> None:
+def load(engine: Any, versions: int, *, json: bool = True) -> None:
     from sqlalchemy import text
 
     reports = round(versions * 7 / 10)  # 3 in 7 reports have two versions
@@ -409,12 +409,13 @@ def load(engine: Any, versions: int) -> None:
         _timed("version_facts", lambda: conn.execute(text(FACTS_SQL)))
         _timed("indexes and constraints back",
                lambda: [conn.execute(text(s)) for s in creates])
-        _timed("JSON alternative (jsonb bodies + date index)",
-               lambda: [conn.execute(text(s)) for s in JSON_SQL.split(";\n") if s.strip()])
+        if json:
+            _timed("JSON alternative (jsonb bodies + date index)",
+                   lambda: [conn.execute(text(s)) for s in JSON_SQL.split(";\n") if s.strip()])
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         _timed("VACUUM ANALYZE", lambda: [
             conn.execute(text(f"VACUUM ANALYZE {t}"))
-            for t in (*LOADED_TABLES, "bench_json_versions")])
+            for t in (*LOADED_TABLES, *(["bench_json_versions"] if json else []))])
         sizes = conn.execute(text("""
             SELECT relname, n_live_tup, pg_total_relation_size(relid)
             FROM pg_stat_user_tables WHERE relname IN
@@ -555,6 +556,26 @@ def _upgrade(url: str) -> None:
     command.upgrade(config, "head")
 
 
+def prepare(url: str) -> None:
+    """Schema by the migrations, reference data, and the member states the load uses."""
+    from sqlalchemy import text
+
+    from reporting.db import Database
+    from reporting.directory.service import add_member_states, load_reference_data
+
+    _upgrade(url)
+    database = Database(url)
+    with database.session() as session:
+        load_reference_data(session)
+        members = list(session.scalars(text(
+            "SELECT country_iso3 FROM region_memberships WHERE region_code IN "
+            "('bali-process', '035') UNION SELECT unnest(ARRAY['GBR','DEU','FRA','ITA',"
+            "'NLD','SWE','CAN','USA'])")))
+        add_member_states(session, members, "region")
+    database.dispose()
+    print(f"{len(members)} member states (Bali Process, South-eastern Asia and 8 others)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--versions", type=int, default=1_000_000)
@@ -566,25 +587,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     url = check_database_url(args.database_url)
-    from sqlalchemy import text
-
-    from reporting.db import Database, make_engine
-    from reporting.directory.service import add_member_states, load_reference_data
+    from reporting.db import make_engine
 
     began = time.perf_counter()
     recreate_database(url)
     try:
-        _upgrade(url)
-        database = Database(url)
-        with database.session() as session:
-            load_reference_data(session)
-            members = list(session.scalars(text(
-                "SELECT country_iso3 FROM region_memberships WHERE region_code IN "
-                "('bali-process', '035') UNION SELECT unnest(ARRAY['GBR','DEU','FRA','ITA',"
-                "'NLD','SWE','CAN','USA'])")))
-            add_member_states(session, members, "region")
-        database.dispose()
-        print(f"{len(members)} member states (Bali Process, South-eastern Asia and 8 others)")
+        prepare(url)
         engine = make_engine(url)
         try:
             _timed("load, total", lambda: load(engine, args.versions))
