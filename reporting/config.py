@@ -117,6 +117,10 @@ class Settings:
     outbox_resend_seconds: int = 120
     # Finished task runs are kept this long in the execution log.
     runs_keep_days: int = 90
+    # A JSON file {"name", "base", "rates": {currency: units of base per unit}}: fee
+    # figures are also published converted to the base currency, naming the table.
+    # Unset: no conversion (fees stay per currency).
+    summary_rates: Path | None = None
 
     def __post_init__(self) -> None:
         if self.summary_k < 1:
@@ -175,6 +179,8 @@ class Settings:
             "outbox_sweep_seconds": _int("VRS_OUTBOX_SWEEP_SECONDS", 60),
             "outbox_resend_seconds": _int("VRS_OUTBOX_RESEND_SECONDS", 120),
             "runs_keep_days": _int("VRS_RUNS_KEEP_DAYS", 90),
+            "summary_rates": Path(env["VRS_SUMMARY_RATES"]) if env.get("VRS_SUMMARY_RATES")
+            else None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -17,10 +17,13 @@ missing): there should be none. Each is logged as an error and rewritten.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -52,6 +55,34 @@ _CHUNK = 500
 
 class PeriodNotClosed(ValueError):
     """Only a period that is over can be published (no route publishes: the beat does)."""
+
+
+class RatesUnreadable(ValueError):
+    """The configured rate table (VRS_SUMMARY_RATES) cannot be read; nothing is written."""
+
+
+def load_rates(path: Path | None) -> compute.RateTable | None:
+    """The rate table of the JSON file at ``path`` (None: no conversion).
+
+    Read on every refresh rather than once per process, so that every worker uses the
+    file as it is now; a change of table changes every fee cell's figures, which the
+    next rebuild rewrites (and reports, as differences).
+    """
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        rates = {str(currency): float(rate) for currency, rate in data["rates"].items()}
+        table = compute.RateTable(name=str(data["name"]), base=str(data["base"]),
+                                  rates=rates)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise RatesUnreadable(f"cannot read the rate table {path}: {exc}") from None
+    except (AttributeError, KeyError, TypeError):
+        raise RatesUnreadable(f"{path} is not a rate table: a JSON object with name, base "
+                              "and rates ({currency: units of base per unit})") from None
+    if not all(math.isfinite(rate) and rate > 0 for rate in rates.values()):
+        raise RatesUnreadable(f"{path}: every rate must be a positive number")
+    return table
 
 
 @dataclass(frozen=True)
@@ -114,6 +145,7 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
         return 0, []
     session = unit.session
     k = unit.binding.settings.summary_k
+    rates = load_rates(unit.binding.settings.summary_rates)
     ordered = sorted(cells)
     before = {cell: _previous(cell) for cell in ordered}
     aggregates = queries.aggregate(
@@ -128,7 +160,7 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
         previous_cell = before[cell]
         previous: Tallies | None = (aggregates.tallies[previous_cell]
                                     if previous_cell is not None else None)
-        content = compute.summarise(aggregates.tallies[cell], previous, k=k)
+        content = compute.summarise(aggregates.tallies[cell], previous, k=k, rates=rates)
         figures = documents.figures_part(cell, names.get(cell.region, cell.region), k,
                                          compute.RULES_VERSION, content)
         digest = documents.content_sha256(figures)

@@ -93,3 +93,23 @@ def observation(document: dict[str, Any], measure: str, breakdown: str = "_T",
 @pytest.fixture
 def world(app, client, make_token) -> World:
     return World(app, client, make_token)
+
+
+@pytest.fixture
+def rated(world, tmp_path):
+    """The world's service run with a rate table configured (VRS_SUMMARY_RATES)."""
+    from dataclasses import replace
+
+    table = tmp_path / "rates.json"
+    table.write_text(json.dumps({"name": "test table 2024-12-01", "base": "USD",
+                                 "rates": {"AUD": 0.65, "MYR": 0.21}}))
+    binding = world.app.extensions["vrs_binding"]
+    settings = replace(binding.settings, summary_rates=table)
+    rated_binding = replace(binding, settings=settings)
+
+    def run(operation: Callable[..., Any], *args: Any) -> Any:
+        with UnitOfWork.begin(rated_binding) as unit:
+            return operation(unit, *args)
+
+    world.run = run  # type: ignore[method-assign]
+    return table

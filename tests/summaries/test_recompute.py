@@ -115,3 +115,14 @@ def test_a_server_that_is_not_there_is_one_line():
     assert result.exit_code == 1
     assert result.output.startswith("error: cannot reach")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_summary_with_converted_fees_recomputes_with_its_own_rate_table(
+        live_server, world, rated, make_token):
+    for state, amount, currency in (("IDN", 4000, "USD"), ("MYS", 5000, "AUD"),
+                                    ("IDN", 3000, "USD"), ("MYS", 6000, "AUD")):
+        world.change(world.submit(state, **{"smuggled_migrants.fee_per_person": {
+            "amount": amount, "currency": currency}}))
+    result = recompute(live_server, make_token("IDN", "analyst"), "035", "2024")
+    assert result.exit_code == 0, result.output
+    assert "agrees" in result.output

@@ -273,3 +273,27 @@ def test_publishing_a_closed_period_records_each_cell_once(world, database):
 def test_an_open_period_is_not_published(world, database):
     with pytest.raises(service.PeriodNotClosed):
         world.run(lambda unit: service.publish(unit, "2024-Q1", today=date(2024, 3, 31)))
+
+
+def test_a_configured_rate_table_converts_fees_and_is_named(world, database, rated):
+    ids = [world.submit(state, **{"smuggled_migrants.fee_per_person": {
+        "amount": amount, "currency": currency}})
+        for state, amount, currency in (("IDN", 4000, "USD"), ("MYS", 5000, "AUD"),
+                                        ("IDN", 3000, "USD"), ("MYS", 6000, "AUD"),
+                                        ("IDN", 5000, "USD"), ("MYS", 7000, "AUD"))]
+    for report_id in ids:
+        world.change(report_id)
+    document = world.stored(database)[Cell("035", "2024", "region")]
+    assert document["rates"] == {"name": "test table 2024-12-01", "base": "USD",
+                                 "rates": {"AUD": 0.65, "MYR": 0.21}}
+    converted = [o for o in document["observations"] if o["measure"].endswith("_converted")]
+    assert converted
+    assert {o["currency"] for o in converted} == {"USD"}
+
+
+def test_an_unreadable_rate_table_writes_nothing(world, database, rated):
+    rated.write_text('{"name": "broken", "base": "USD", "rates": {"AUD": -1}}')
+    report_id = world.submit("IDN")
+    with pytest.raises(service.RatesUnreadable, match="positive"):
+        world.change(report_id)
+    assert world.stored(database) == {}
