@@ -116,3 +116,19 @@ def all_cells(session: Session) -> set[Cell]:
         .distinct()).all()
     cells = _cells_of(rows, regions_by_state(session, {row[0] for row in rows}))
     return cells | set(stored_cells(session))
+
+
+def region_cells(session: Session, region: str) -> set[Cell]:
+    """Every cell of one region or group: those its current members' approved versions
+    fall in, and those stored (a former member's reports leave them). For a change of
+    membership, which no report's change announces."""
+    members = select(RegionMembership.country_iso3).where(
+        RegionMembership.region_code == region)
+    rows = session.execute(
+        select(VersionFigures.state_iso3, VersionFigures.incident_year,
+               VersionFigures.incident_quarter, VersionFigures.incident_month)
+        .where(VersionFigures.state_iso3.in_(members)).distinct()).all()
+    regions = {state: [region] for state, *_ in rows}
+    stored = session.execute(select(Summary.region, Summary.period, Summary.audience)
+                             .where(Summary.region == region))
+    return _cells_of(rows, regions) | {Cell(*row) for row in stored}

@@ -42,6 +42,7 @@ from reporting.summaries.cells import (
     Cell,
     all_cells,
     dirty_cells,
+    region_cells,
 )
 from reporting.summaries.models import Summary, SummaryPublication
 from reporting.summaries.tallies import Tallies
@@ -189,6 +190,13 @@ def apply_change(unit: UnitOfWork, report_id: str) -> int:
     """Refresh the cells a change of report ``report_id`` touches (``cells.dirty_cells``);
     returns cells written. An unknown or never-approved report touches none."""
     return refresh_cells(unit, dirty_cells(unit.session, report_id))
+
+
+def refresh_region(unit: UnitOfWork, region: str) -> int:
+    """Refresh every cell of a region or group after its membership changed (a state
+    joined or left: no report changed, so no outbox row of a report says so); returns
+    cells written."""
+    return refresh_cells(unit, region_cells(unit.session, region))
 
 
 def rebuild(unit: UnitOfWork) -> RebuildResult:

@@ -297,3 +297,26 @@ def test_an_unreadable_rate_table_writes_nothing(world, database, rated):
     with pytest.raises(service.RatesUnreadable, match="positive"):
         world.change(report_id)
     assert world.stored(database) == {}
+
+
+def test_a_state_joining_a_group_counts_there_once_its_cells_are_refreshed(world, database):
+    from sqlalchemy import delete
+
+    from reporting.directory.models import Region, RegionMembership
+
+    report_id = world.submit("IDN")
+    world.change(report_id)
+    with database.session() as session:
+        session.add(Region(code="coastal", name="Coastal states", kind="group"))
+        session.flush()
+        session.add(RegionMembership(region_code="coastal", country_iso3="IDN"))
+    try:
+        assert world.run(service.refresh_region, "coastal") == 6
+        assert world.stored(database)[Cell("coastal", "2024-03", "region")][
+            "region_name"] == "Coastal states"
+        assert world.run(service.rebuild).differences == []
+    finally:  # reference data outlives the test: put it back
+        with database.session() as session:
+            session.execute(delete(RegionMembership).where(
+                RegionMembership.region_code == "coastal"))
+            session.execute(delete(Region).where(Region.code == "coastal"))
