@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 from kombu.transport.sqlalchemy import Transport as SQLAlchemyTransport
 
@@ -92,11 +93,21 @@ class EmbeddedBroker(SQLAlchemyTransport):
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """What ``vrs beat`` sends, in UTC."""
+    """What ``vrs beat`` sends, in UTC.
+
+    The publication runs at 03:00 on the 1st, after the nightly rebuild (02:00), so a
+    just-closed period is published from figures the rebuild has just checked. One entry
+    serves the months and the quarters (and years): ``publish_period`` without a period
+    publishes every period that has just closed.
+    """
     return {
         "sweep-outbox": {"task": "workers.sweep_outbox",
                          "schedule": timedelta(seconds=settings.outbox_sweep_seconds)},
         "reap-runs": {"task": "workers.reap_runs", "schedule": timedelta(minutes=5)},
+        "rebuild-summaries": {"task": "workers.rebuild_summaries",
+                              "schedule": crontab(minute=0, hour=2)},
+        "publish-closed-periods": {"task": "workers.publish_period",
+                                   "schedule": crontab(minute=0, hour=3, day_of_month=1)},
     }
 
 

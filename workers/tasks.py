@@ -34,6 +34,8 @@ from reporting.db import utcnow
 from reporting.errors import DomainError, database_error_summary
 from reporting.operations import service as operations
 from reporting.operations.models import FAILED, SUCCEEDED
+from reporting.summaries import periods
+from reporting.summaries import service as summaries
 from reporting.unit_of_work import UnitOfWork
 from workers.topics import HANDLERS
 
@@ -205,3 +207,41 @@ def reap_runs(self: Any) -> Outcome:
         reaped = operations.reap_runs(unit.session, keep=keep)
     return Outcome(args=f"failed={reaped.failed} deleted={reaped.deleted}")
 
+
+
+@shared_task(name="workers.rebuild_summaries", bind=True, soft_time_limit=3000,
+             time_limit=3300, **RETRYING)
+@recorded
+def rebuild_summaries(self: Any) -> Outcome:
+    """Recompute every summary cell (nightly); count the cells whose stored figures
+    differed from the recomputation (the service logs each one as an error)."""
+    with self.unit() as unit:
+        result = summaries.rebuild(unit)
+    return Outcome(cells=result.written, differences=len(result.differences),
+                   args=f"computed={result.cells}")
+
+
+PUBLISH = "publish_period"
+
+
+@shared_task(name="workers.publish_period", bind=True, soft_time_limit=900, time_limit=1000,
+             **RETRYING)
+@recorded
+def publish_period(self: Any, period: str | None = None) -> Outcome:
+    """Publish every region's summaries of ``period``; without one, of each period that
+    has just closed (the month before, and on 1 January, April, July and October the
+    quarter too, and on 1 January the year).
+
+    Each period is claimed in the transaction that publishes it, so a second beat or a
+    delayed duplicate message publishes nothing again.
+    """
+    texts = [period] if period else [str(p) for p in periods.just_closed(utcnow().date())]
+    published, notes = 0, []
+    for text in texts:
+        with self.unit() as unit:
+            if not operations.claim(unit.session, PUBLISH, text, self.request.run_id):
+                notes.append(f"{text} (published already)")
+                continue
+            published += summaries.publish(unit, text)
+        notes.append(text)
+    return Outcome(cells=published, args=f"period={','.join(notes)}")

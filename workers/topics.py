@@ -11,14 +11,14 @@ from typing import Any
 
 from reporting.outbox import Handler
 from reporting.reports.service import REPORT_CHANGED
+from reporting.summaries import service as summaries
 from reporting.unit_of_work import UnitOfWork
 
 
 def _report_changed(unit: UnitOfWork, payload: dict[str, Any]) -> int:
-    # The summaries' incremental refresh (reporting.summaries.service.apply_change) is
-    # wired here once it exists; until then a delivery only marks the row done, and the
-    # nightly rebuild computes every cell anyway.
-    return 0
+    # An approval, withdrawal or lowered sharing level: refresh the region × period ×
+    # audience cells the report counted in before and after.
+    return summaries.apply_change(unit, payload["report_id"])
 
 
 HANDLERS: dict[str, Handler] = {REPORT_CHANGED: _report_changed}

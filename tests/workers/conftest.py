@@ -201,6 +201,12 @@ class States:
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]
 
+    def approved(self, client: Any, state: str = "IDN", **changes: Any) -> str:
+        """A report of ``state`` submitted and approved."""
+        report_id = self.submit(client, state, **changes)
+        self.approve(client, report_id, state)
+        return report_id
+
     def approve(self, client: Any, report_id: str, state: str = "IDN") -> None:
         response = client.post(f"/api/v1/reports/{report_id}/approve",
                                headers=bearer(self.token(state, "state_admin")))
