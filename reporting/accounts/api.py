@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from reporting.accounts import schemas, service
 from reporting.accounts.auth import current_principal, requires
 from reporting.accounts.roles import ADMIN, STATE_ADMIN
+from reporting.accounts.throttle import LoginThrottled
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.openapi import problems
@@ -47,6 +48,9 @@ class Login(MethodView):
         except service.AuthenticationFailed:
             _record_failed_login(data["email"])
             raise
+        except LoginThrottled:
+            _record_failed_login(data["email"], throttled=True)
+            raise
         # The new login's user is the actor: nobody was authenticated before.
         unit.record("auth.login", object_type="user", object_id=token.user_id,
                     object_state=token.state_iso3,
@@ -57,9 +61,11 @@ class Login(MethodView):
                 "scopes": token.scopes.split()}
 
 
-def _record_failed_login(email: str) -> None:
+def _record_failed_login(email: str, *, throttled: bool = False) -> None:
     """Count a failed login (backoff and lockout) and record it in the audit trail, in a
-    unit of its own: the request's rolls back.
+    unit of its own: the request's rolls back. An attempt refused while throttled is
+    recorded (outcome ``throttled``: a state sees attacks on its users) but not counted
+    again (its password was not looked at).
 
     The entry names the account tried, if there is one (its state's admin sees attempts
     on its users), never the e-mail typed: that may be a mistyped password or another
@@ -69,10 +75,13 @@ def _record_failed_login(email: str) -> None:
     # On SQLite the request's transaction holds the write lock: end it first.
     unit.rollback()
     with own_unit(unit.session) as audit:
-        service.count_failed_login(audit.session, current_app.extensions["vrs_login_policy"],
-                                   email, request.remote_addr)
+        if not throttled:
+            service.count_failed_login(audit.session,
+                                       current_app.extensions["vrs_login_policy"],
+                                       email, request.remote_addr)
         user = service.find_user(audit.session, email)
-        audit.record("auth.login_failed", outcome="failure", object_type="user",
+        audit.record("auth.login_failed", outcome="throttled" if throttled else "failure",
+                     object_type="user",
                      object_id=user.id if user else None,
                      object_state=user.state_iso3 if user else None)
 

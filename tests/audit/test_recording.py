@@ -249,3 +249,18 @@ def test_reads_of_lists_who_read_a_report(app, client, make_token, database):
         reads = reads_of(session, report_id)
     assert [(r.action, r.actor_state, r.role) for r in reads] == [
         ("report.read", "MYS", "analyst"), ("report.read_in_list", None, "secretariat")]
+
+
+def test_a_login_refused_while_locked_out_is_recorded_as_throttled(app_with, make_token):
+    client = app_with(login_backoff_after=100, login_max_failures=2,
+                      login_lockout_minutes=15).test_client()
+    admin, secretariat = make_token("IDN", "state_admin"), make_token(None, "secretariat")
+    added = client.post("/api/v1/users", headers=bearer(admin), json={
+        "email": "officer@example.org", "role": "reporter", "password": PASSWORD})
+    statuses = [client.post("/api/v1/auth/login", json={
+        "email": "officer@example.org", "password": password}).status_code
+        for password in ("wrong guess", "wrong guess", PASSWORD)]
+    assert statuses == [401, 401, 429]
+    attempts = trail(client, secretariat, action="auth.login_failed")
+    assert [e["outcome"] for e in attempts] == ["failure", "failure", "throttled"]
+    assert {e["object"]["id"] for e in attempts} == {added.get_json()["id"]}
