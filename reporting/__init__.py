@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.reports.api import log_blp as log_entries_blp
     from reporting.reports.guard import check_guard_configuration
     from reporting.summaries.api import blp as summaries_blp
+    from reporting.summaries.api import sdmx_blp
     from reporting.wiring import build_binding
     from workers import init_celery
 
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(problems_blp)
     for blueprint in (reports_blp, directory_blp, auth_blp, admin_blp, log_blp,
                       log_entries_blp, health_blp, audit_blp, summaries_blp,
-                      operations_blp):
+                      operations_blp, sdmx_blp):
         api.register_blueprint(blueprint)
     app.before_request(authenticate_request)
     app.extensions["vrs_login_policy"] = LoginPolicy.from_settings(settings)

@@ -144,8 +144,13 @@ def _post(path: str, body: Any) -> Call:
     return lambda world, state, headers: world.client.post(path, json=body, headers=headers)
 
 
-def _summary(world: World, state: str, headers: dict[str, str]) -> Any:
-    """The region-audience summary of a region IDN belongs to ("IDN") or not ("MYS")."""
+def _summary(suffix: str = "") -> Call:
+    """The region-audience summary (or its export: ``suffix`` ``.csv``, ``.sdmx.csv``) of
+    a region IDN belongs to ("IDN") or not ("MYS")."""
+    return lambda world, state, headers: _read_summary(world, state, headers, suffix)
+
+
+def _read_summary(world: World, state: str, headers: dict[str, str], suffix: str) -> Any:
     if not getattr(world, "summaries", False):
         from reporting.summaries import service
         from reporting.summaries.cells import Cell
@@ -161,7 +166,7 @@ def _summary(world: World, state: str, headers: dict[str, str]) -> Any:
             service.refresh_cells(unit, [Cell("053", "2024", "region")])
         world.summaries = True
     region = "035" if state == "IDN" else "053"
-    return world.client.get(f"/api/v1/summaries/{region}/2024?audience=region",
+    return world.client.get(f"/api/v1/summaries/{region}/2024{suffix}?audience=region",
                             headers=headers)
 
 
@@ -259,9 +264,10 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
         _get("/api/v1/summaries"), {"IDN": statuses(200, read_only=403)}),
     # IDN's own region (035) reads its region audience; 053 (Australia and New Zealand)
     # is not IDN's: its region summary is a 404, as for the secretariat everywhere.
-    ("GET", "/api/v1/summaries/<region>/<period>"): (
-        _summary, {"IDN": statuses(200, secretariat=404, read_only=403),
-                   "MYS": statuses(404, read_only=403)}),
+    **{("GET", f"/api/v1/summaries/<region>/<period>{suffix}"): (
+        _summary(suffix), {"IDN": statuses(200, secretariat=404, read_only=403),
+                           "MYS": statuses(404, read_only=403)})
+       for suffix in ("", ".csv", ".sdmx.csv")},
     # The workers' execution log: the secretariat's only.
     ("GET", "/api/v1/runs"): (_get("/api/v1/runs"), {"IDN": statuses(403, secretariat=200)}),
     ("POST", "/api/v1/auth/login"): (
@@ -270,6 +276,7 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
         {"IDN": statuses(401)}),
     **{("GET", rule): (_get(path), {"IDN": PUBLIC}) for rule, path in (
         ("/api/v1/keys", "/api/v1/keys"),
+        ("/api/v1/sdmx/structure", "/api/v1/sdmx/structure"),
         ("/api/v1/log/tree-head", "/api/v1/log/tree-head"),
         ("/api/v1/log/checkpoint", "/api/v1/log/checkpoint"),
         ("/api/v1/log/proof/inclusion", "/api/v1/log/proof/inclusion?index=0&tree_size=1"),

@@ -98,8 +98,9 @@ def optional_principal() -> Principal | None:
 # Blueprints whose routes need no token: the OpenAPI document and docs page, login, and
 # the transparency log (SPEC §3 marks keys, heads, checkpoints, proofs, entries public).
 # The log's routes are public but cosigning, which authenticates through @requires.
+# "sdmx" is the summaries' SDMX structure: code lists, no figure (docs/summaries.md).
 PUBLIC_BLUEPRINTS = frozenset({"api-docs", "docs-assets", "problems", "auth", "log",
-                               "log-entries", "health"})
+                               "log-entries", "health", "sdmx"})
 
 
 def authenticate_request() -> None:
