@@ -263,23 +263,52 @@ def _narrowed(counts: Mapping[Hashable, int], status: Mapping[Hashable, str],
             # total − Σ parts = its actual remainder (assumed known, see the module).
             known = sum(sign * counts[cell] for sign, cell in hidden)
             equations.append((hidden, known))
+    # A cell's low bound stays finite (it starts at 1 or k and only rises), so each term's
+    # least contribution is finite or −∞ and its greatest finite or +∞: the sum of the
+    # other terms is the equation's sum less the cell's own terms, kept as an integer and
+    # a count of infinite terms. That is exactly what summing the others gives (integers
+    # throughout, −∞ or +∞ as soon as one term is), in one pass per equation.
     for _ in range(_PROPAGATION_ROUNDS):
         narrowed = False
         for hidden, known in equations:
+            own: dict[Hashable, list[int]] = {}
+            for index, (_, cell) in enumerate(hidden):
+                own.setdefault(cell, []).append(index)
+            lows = [min(s * bounds[c][0], s * bounds[c][1]) for s, c in hidden]
+            highs = [max(s * bounds[c][0], s * bounds[c][1]) for s, c in hidden]
+            low_sum, low_infinite = _split(lows, -math.inf)
+            high_sum, high_infinite = _split(highs, math.inf)
             for sign, cell in hidden:
-                rest_low = sum(min(s * bounds[c][0], s * bounds[c][1])
-                               for s, c in hidden if c != cell)
-                rest_high = sum(max(s * bounds[c][0], s * bounds[c][1])
-                                for s, c in hidden if c != cell)
+                mine = own[cell]
+                if low_infinite > sum(1 for j in mine if lows[j] == -math.inf):
+                    rest_low = -math.inf
+                else:
+                    rest_low = low_sum - sum(lows[j] for j in mine if lows[j] != -math.inf)
+                if high_infinite > sum(1 for j in mine if highs[j] == math.inf):
+                    rest_high = math.inf
+                else:
+                    rest_high = high_sum - sum(highs[j] for j in mine if highs[j] != math.inf)
                 low, high = sorted((sign * (known - rest_high), sign * (known - rest_low)))
                 old_low, old_high = bounds[cell]
                 new = (max(old_low, low), min(old_high, high))
                 if new != (old_low, old_high):
                     bounds[cell] = new
                     narrowed = True
+                    for j in mine:
+                        s = hidden[j][0]
+                        lows[j] = min(s * new[0], s * new[1])
+                        highs[j] = max(s * new[0], s * new[1])
+                    low_sum, low_infinite = _split(lows, -math.inf)
+                    high_sum, high_infinite = _split(highs, math.inf)
         if not narrowed:
             break
     return {cell for cell, (low, high) in bounds.items() if low == high}
+
+
+def _split(values: list[float], infinite: float) -> tuple[float, int]:
+    """The sum of the finite ``values`` and how many are ``infinite``."""
+    return (sum(x for x in values if x != infinite),
+            sum(1 for x in values if x == infinite))
 
 
 # Propagation narrows by whole units; on the star-shaped groups of a summary it settles
@@ -290,39 +319,79 @@ _PROPAGATION_ROUNDS = 50
 
 
 class _Auditor:
-    """The audit of one :func:`protect` call, remembering each system's findings.
+    """The audit of one :func:`protect` call, kept up to date between audits.
 
-    Between two audits a single cell changes status, so nearly every system is the same
-    as before; a system's findings depend only on its cells' statuses (the counts, the
-    groups and k are fixed for the call), which is the memo's key.
+    Within a call a cell is only ever hidden, never published again, and a hidden cell
+    keeps its status: so the systems (:func:`_components`) only grow and merge, and a
+    system's findings depend on its cells alone (the counts, the groups and k are fixed).
+    The systems are kept in a union–find as cells become hidden, and each system's
+    findings are remembered until it changes: between two audits one cell, or a few,
+    changes, where the whole audit used to start over.
     """
 
     def __init__(self, counts: Mapping[Hashable, int], groups: list[Group], k: int) -> None:
         self.counts, self.groups, self.k = counts, groups, k
-        self.groups_of: dict[Hashable, list[Group]] = {}
-        for group in groups:
+        self.groups_of: dict[Hashable, list[int]] = {}
+        for index, group in enumerate(groups):
             for cell in group.cells:
                 mine = self.groups_of.setdefault(cell, [])
-                if not mine or mine[-1] is not group:
-                    mine.append(group)
-        self.memo: dict[frozenset[tuple[Hashable, str]], set[Hashable]] = {}
+                if not mine or mine[-1] != index:
+                    mine.append(index)
+        self.parent: dict[Hashable, Hashable] = {}
+        # per system (by its root): its cells, its groups' indices, its findings
+        self.cells: dict[Hashable, set[Hashable]] = {}
+        self.members: dict[Hashable, set[int]] = {}
+        self.found: dict[Hashable, set[Hashable]] = {}
+
+    def _root(self, cell: Hashable) -> Hashable:
+        parent = self.parent
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    def _hide(self, cell: Hashable, status: Mapping[Hashable, str]) -> None:
+        """Add a newly hidden cell: its own system, joined with the hidden cells of its
+        groups' systems."""
+        self.parent[cell] = cell
+        self.cells[cell] = {cell}
+        self.members[cell] = set(self.groups_of[cell])
+        for index in self.groups_of[cell]:
+            for other in self.groups[index].cells:
+                if other in self.parent:
+                    self._join(self._root(cell), self._root(other))
+
+    def _join(self, a: Hashable, b: Hashable) -> None:
+        if a == b:
+            return
+        if len(self.cells[a]) < len(self.cells[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.cells[a] |= self.cells.pop(b)
+        self.members[a] |= self.members.pop(b)
+        self.found.pop(a, None)
+        self.found.pop(b, None)
 
     def audit(self, status: dict[Hashable, str]) -> bool:
         """Suppress one more cell for the first recoverable or pinned cell that can be
         helped: the smallest free non-zero cell of one of its groups. A cell whose groups
         have none left stays as it is (see "What the rules do not cover" in
         docs/summaries.md)."""
+        for cell, st in status.items():
+            if st != FREE and cell not in self.parent and cell in self.groups_of:
+                self._hide(cell, status)
+                self.found.pop(self._root(cell), None)
         found: set[Hashable] = set()
-        for cells, members in _components(status, self.groups):
-            key = frozenset((cell, status[cell]) for cell in cells)
-            if key not in self.memo:
-                self.memo[key] = (_determined(cells, members)
-                                  | _narrowed(self.counts, status, cells, members, self.k))
-            found |= self.memo[key]
+        for root, cells in self.cells.items():
+            if root not in self.found:
+                members = [self.groups[i] for i in sorted(self.members[root])]
+                self.found[root] = (_determined(cells, members)
+                                    | _narrowed(self.counts, status, cells, members, self.k))
+            found |= self.found[root]
         # Hidden cells in no group are left out: with no group there is nothing to help.
         for cell in sorted(found):
-            for group in self.groups_of[cell]:
-                pick = _smallest_free(self.counts, status, group.cells)
+            for index in self.groups_of[cell]:
+                pick = _smallest_free(self.counts, status, self.groups[index].cells)
                 if pick is not None:
                     status[pick] = SECONDARY
                     return True
