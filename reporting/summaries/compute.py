@@ -29,8 +29,8 @@ from reporting.summaries.disclosure import (
 )
 from reporting.summaries.tallies import INCIDENT_MIX, Tallies
 
-__all__ = ["BREAKDOWNS", "MEASURES", "MIN_STATES", "RULES_VERSION", "RateTable", "quantile",
-           "summarise"]
+__all__ = ["BREAKDOWNS", "MEASURES", "MIN_STATES", "RULES_VERSION", "Protected", "RateTable",
+           "content", "protected", "quantile", "summarise"]
 
 RULES_VERSION: int = 1
 """Bumped whenever a measure or a disclosure rule changes; every summary records it."""
@@ -257,9 +257,21 @@ def _fees(tallies: Tallies, k: int, rates: RateTable | None
     return out
 
 
-def _protected(tallies: Tallies, k: int, rates: RateTable | None
-               ) -> tuple[bool, dict[Key, tuple[int | float, str]]]:
-    """Whether the cell has too few states, and every observation's value and status."""
+@dataclass(frozen=True)
+class Protected:
+    """One period's figures after disclosure control: whether it had too few states, and
+    every observation's value and status. What :func:`summarise` needs of a period, so a
+    caller summarising consecutive periods computes each period's once (the previous
+    period of one cell is the current period of another)."""
+
+    states: int
+    too_few: bool
+    cells: dict[Key, tuple[int | float, str]]
+
+
+def protected(tallies: Tallies, *, k: int = DEFAULT_K, rates: RateTable | None = None
+              ) -> Protected:
+    """Every observation of ``tallies`` with its value and status (no change yet)."""
     too_few = len(tallies.states) < MIN_STATES
     counts, groups = _counts(tallies, too_few)
     status = protect(counts, groups, k)
@@ -268,7 +280,7 @@ def _protected(tallies: Tallies, k: int, rates: RateTable | None
     cells[_key("contributing_states")] = (len(tallies.states), FREE)
     if not too_few:
         cells.update({key: (value, st) for key, value, st in _fees(tallies, k, rates)})
-    return too_few, cells
+    return Protected(len(tallies.states), too_few, cells)
 
 
 def _change(value: int | float, previous: int | float) -> int | float:
@@ -289,11 +301,18 @@ def summarise(current: Tallies, previous: Tallies | None, *, k: int = DEFAULT_K,
     null where that summary did not publish it; ``change`` is published only when both
     values are, so it never reveals a suppressed figure of either period.
     """
-    too_few, cells = _protected(current, k, rates)
+    return content(protected(current, k=k, rates=rates),
+                   protected(previous, k=k, rates=rates) if previous is not None else None,
+                   rates=rates)
+
+
+def content(current: Protected, previous: Protected | None, *,
+            rates: RateTable | None) -> dict[str, Any]:
+    """:func:`summarise` from the periods' :func:`protected` figures (same k and rates)."""
+    too_few, cells = current.too_few, current.cells
     before: dict[Hashable, int | float] = {}
     if previous is not None:
-        _, previous_cells = _protected(previous, k, rates)
-        before = {key: value for key, (value, st) in previous_cells.items() if st == FREE}
+        before = {key: value for key, (value, st) in previous.cells.items() if st == FREE}
     observations = []
     for key in sorted(cells):
         value, status = cells[key]
@@ -308,7 +327,7 @@ def summarise(current: Tallies, previous: Tallies | None, *, k: int = DEFAULT_K,
             "change": _change(value, was) if was is not None else None,
         })
     return {
-        "contributing_states": len(current.states),
+        "contributing_states": current.states,
         "too_few_states": too_few,
         "observations": observations,
         "rates": _rates_content(rates),

@@ -45,7 +45,6 @@ from reporting.summaries.cells import (
     region_cells,
 )
 from reporting.summaries.models import Summary, SummaryPublication
-from reporting.summaries.tallies import Tallies
 from reporting.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -156,12 +155,25 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
         Region.code.in_(sorted({cell.region for cell in cells})))).all())
     basis = documents.current_basis(session, unit.ledger)
     now = utcnow()
+    # A cell's figures are also the next period's "previous": each period's protection is
+    # computed once, kept until the next period uses it (``ordered`` puts it later).
+    kept: dict[Cell, compute.Protected] = {}
+    used_later = {previous for previous in before.values() if previous is not None}
+
+    def protected(cell: Cell) -> compute.Protected:
+        found = kept.pop(cell, None)
+        if found is None:
+            found = compute.protected(aggregates.tallies[cell], k=k, rates=rates)
+        return found
+
     written, differed = 0, []
     for cell in ordered:
         previous_cell = before[cell]
-        previous: Tallies | None = (aggregates.tallies[previous_cell]
-                                    if previous_cell is not None else None)
-        content = compute.summarise(aggregates.tallies[cell], previous, k=k, rates=rates)
+        current = protected(cell)
+        previous = protected(previous_cell) if previous_cell is not None else None
+        if cell in used_later:
+            kept[cell] = current
+        content = compute.content(current, previous, rates=rates)
         figures = documents.figures_part(cell, names.get(cell.region, cell.region), k,
                                          compute.RULES_VERSION, content)
         digest = documents.content_sha256(figures)
