@@ -195,10 +195,10 @@ class Ledger:
         connection.execute(_INSERT_NODES, nodes)
         return recorded
 
-    def sign(self, session: Session, document: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-        """``document`` signed with the active key as receipts are, but not logged
-        (summaries): the signed document and its canonical bytes."""
-        return sign_document(document, self._key_for(_state(session, lock=False).active_kid))
+    def active_key(self, session: Session) -> SigningKey:
+        """The key new signatures use, for documents signed but not logged (summaries,
+        signed with ``signing.sign_document`` as receipts are); LedgerUnavailable if none."""
+        return self._key_for(_state(session, lock=False).active_kid)
 
     # ---- keys ------------------------------------------------------------------------
 

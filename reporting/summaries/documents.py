@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from reporting.ledger.canonical import canonical_bytes, sha256_hex
 from reporting.ledger.log import Ledger, rfc3339, tree_size
+from reporting.ledger.signing import SigningKey, sign_document
 from reporting.summaries.cells import Cell
 
 # The fields that are not figures: where and when the summary was computed, and its
@@ -65,10 +66,11 @@ def content_sha256(document: dict[str, Any]) -> str:
                                        if key not in PROVENANCE}))
 
 
-def sign_summary(session: Session, ledger: Ledger, figures: dict[str, Any], basis: Basis,
+def sign_summary(key: SigningKey, figures: dict[str, Any], basis: Basis,
                  computed_at: datetime) -> tuple[dict[str, Any], str]:
-    """The signed document and its canonical text, as stored and served."""
+    """The signed document and its canonical text, as stored and served; ``key`` is the
+    ledger's active key (``Ledger.active_key``)."""
     unsigned = {**figures, "code_version": code_version(), "basis": basis.as_dict(),
                 "computed_at": rfc3339(computed_at)}
-    signed, raw = ledger.sign(session, unsigned)
+    signed, raw = sign_document(unsigned, key)
     return signed, raw.decode("utf-8")

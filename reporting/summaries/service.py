@@ -115,19 +115,24 @@ def _stored(session: Session, cells: list[Cell], everything: bool) -> dict[Cell,
     return {Cell(r[0], r[1], r[2]): _Stored(r[3], r[4]) for r in rows}
 
 
-def _upsert(session: Session, row: dict[str, object]) -> None:
-    """Insert or replace a cell's summary, never with an older basis than the stored one
-    (two workers refreshing one cell: the later log position wins, whichever commits last).
-    """
+_KEY_COLUMNS = ("region", "period", "audience")
+
+
+def _upsert(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert or replace cells' summaries (one executemany), never with an older basis than
+    the stored one (two workers refreshing one cell: the later log position wins,
+    whichever commits last)."""
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(Summary.__table__).values(row)
+    table = Summary.__table__
+    statement = module.insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=["region", "period", "audience"],
-        set_={name: statement.excluded[name] for name in row
-              if name not in ("region", "period", "audience")},
-        where=statement.excluded.tree_size >= Summary.__table__.c.tree_size)
-    session.execute(statement)
+        index_elements=list(_KEY_COLUMNS),
+        set_={name: statement.excluded[name] for name in rows[0] if name not in _KEY_COLUMNS},
+        where=statement.excluded.tree_size >= table.c.tree_size)
+    session.connection().execute(statement, rows)
 
 
 def _previous(cell: Cell) -> Cell | None:
@@ -154,6 +159,7 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
     names = dict(session.execute(select(Region.code, Region.name).where(
         Region.code.in_(sorted({cell.region for cell in cells})))).all())
     basis = documents.current_basis(session, unit.ledger)
+    key = unit.ledger.active_key(session)
     now = utcnow()
     # A cell's figures are also the next period's "previous": each period's protection is
     # computed once, kept until the next period uses it (``ordered`` puts it later).
@@ -166,7 +172,8 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
             found = compute.protected(aggregates.tallies[cell], k=k, rates=rates)
         return found
 
-    written, differed = 0, []
+    rows: list[dict[str, object]] = []
+    differed = []
     for cell in ordered:
         previous_cell = before[cell]
         current = protected(cell)
@@ -182,14 +189,15 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
             differed.append(cell)
         elif aggregates.newest_receipt[cell] < old.tree_size:
             continue
-        _, text = documents.sign_summary(session, unit.ledger, figures, basis, now)
-        _upsert(session, {"region": cell.region, "period": cell.period,
-                          "audience": cell.audience, "document": text,
-                          "content_sha256": digest, "tree_size": basis.tree_size,
-                          "root_hash": basis.root_hash, "computed_at": now, "k": k,
-                          "rules_version": compute.RULES_VERSION})
-        written += 1
-    return written, differed
+        _, text = documents.sign_summary(key, figures, basis, now)
+        rows.append({"region": cell.region, "period": cell.period,
+                     "audience": cell.audience, "document": text,
+                     "content_sha256": digest, "tree_size": basis.tree_size,
+                     "root_hash": basis.root_hash, "computed_at": now, "k": k,
+                     "rules_version": compute.RULES_VERSION})
+    for start in range(0, len(rows), _CHUNK):
+        _upsert(session, rows[start:start + _CHUNK])
+    return len(rows), differed
 
 
 def refresh_cells(unit: UnitOfWork, cells: Iterable[Cell]) -> int:
