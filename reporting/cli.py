@@ -233,6 +233,8 @@ def states_settings(ctx: click.Context, iso3: str, default_sharing: str | None,
     with _unit(ctx) as unit:
         member = update_settings(unit.session, normalise_iso3(iso3),
                                  default_sharing=default_sharing, auto_approve=auto_approve)
+        if default_sharing is not None or auto_approve is not None:
+            _record(unit, ctx, "state", member.iso3, member.iso3)
         line = (f"{member.iso3}  default sharing: {member.default_sharing}  "
                 f"auto-approve: {'on' if member.auto_approve else 'off'}")
     click.echo(line)

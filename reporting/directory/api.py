@@ -85,8 +85,11 @@ class StateSettings(MethodView):
         are approved as they arrive; fields left out stay as they are."""
         state = _own_state(iso3, "changes the settings")
         data = load(schemas.StateSettingsSchema(), json_body())
-        return _settings_document(service.update_settings(
-            request_unit().session, state, **data))
+        unit = request_unit()
+        member = service.update_settings(unit.session, state, **data)
+        unit.record("state.settings", object_type="state", object_id=state,
+                    object_state=state)
+        return _settings_document(member)
 
 
 @blp.route("/states/<iso3>/keys")
