@@ -173,7 +173,7 @@ def members_add(ctx: click.Context, codes: tuple[str, ...], default_sharing: str
 
 @main.group()
 def states() -> None:
-    """Member states' keys and settings."""
+    """Member states' keys, settings and suspension."""
 
 
 @states.command("add-key")
@@ -238,6 +238,83 @@ def states_settings(ctx: click.Context, iso3: str, default_sharing: str | None,
         line = (f"{member.iso3}  default sharing: {member.default_sharing}  "
                 f"auto-approve: {'on' if member.auto_approve else 'off'}")
     click.echo(line)
+
+
+def _suspension(ctx: click.Context, iso3: str, suspend: bool) -> None:
+    from reporting.directory.service import reinstate_member_state, suspend_member_state
+
+    with _unit(ctx) as unit:
+        change = suspend_member_state if suspend else reinstate_member_state
+        member = change(unit.session, iso3)
+        _record(unit, ctx, "state", member.iso3, member.iso3)
+        line = (f"{member.iso3} suspended since {member.suspended_at.isoformat()}"
+                if member.suspended_at else f"{member.iso3} takes part")
+    click.echo(line)
+
+
+@states.command("suspend")
+@click.argument("iso3")
+@click.pass_context
+def states_suspend(ctx: click.Context, iso3: str) -> None:
+    """Suspend a member state: its tokens and logins stop at once; its data stays."""
+    _suspension(ctx, iso3, True)
+
+
+@states.command("reinstate")
+@click.argument("iso3")
+@click.pass_context
+def states_reinstate(ctx: click.Context, iso3: str) -> None:
+    """Reinstate a suspended member state: its tokens work again."""
+    _suspension(ctx, iso3, False)
+
+
+@main.group()
+def groups() -> None:
+    """Named groups of countries besides the M49 regions (their summaries follow)."""
+
+
+@groups.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.pass_context
+def groups_create(ctx: click.Context, code: str, name: str) -> None:
+    """Create a named group: CODE is its slug (e.g. asean-plus), NAME its name."""
+    from reporting.directory.service import create_group
+
+    with _unit(ctx) as unit:
+        region = create_group(unit.session, code, name)
+        _record(unit, ctx, "group", region.code, None)
+    click.echo(f"created {code}")
+
+
+def _group_members(ctx: click.Context, code: str, codes: tuple[str, ...],
+                   member: bool) -> None:
+    from reporting.directory.service import group_with_members, set_group_member
+
+    with _unit(ctx) as unit:
+        for iso3 in codes:
+            set_group_member(unit, code, iso3, member)
+        _record(unit, ctx, "group", code, None)
+        _, members = group_with_members(unit.session, code)
+    click.echo(f"{code}: {' '.join(members) or 'no members'}")
+
+
+@groups.command("add")
+@click.argument("code")
+@click.argument("countries", nargs=-1, required=True)
+@click.pass_context
+def groups_add(ctx: click.Context, code: str, countries: tuple[str, ...]) -> None:
+    """Add countries (ISO3) to a named group; prints its members."""
+    _group_members(ctx, code, countries, True)
+
+
+@groups.command("remove")
+@click.argument("code")
+@click.argument("countries", nargs=-1, required=True)
+@click.pass_context
+def groups_remove(ctx: click.Context, code: str, countries: tuple[str, ...]) -> None:
+    """Remove countries (ISO3) from a named group; prints its members."""
+    _group_members(ctx, code, countries, False)
 
 
 @main.group()

@@ -104,6 +104,10 @@ class Settings:
     # Statistical disclosure control of summaries (SPEC §4): a count of 1..k-1 is
     # suppressed. Every summary names the k it was computed with.
     summary_k: int = 3
+    # Reciprocity (issue 14): a member state with no report approved in the last
+    # reciprocity_months reads other states' reports only as summaries.
+    reciprocity: bool = True
+    reciprocity_months: int = 12
     # Workers (workers/, README "Workers"). Seconds a send to the broker may take before
     # the API gives up on it (the row waits for the sweep): a broker outage must not hold
     # a request.
@@ -123,6 +127,9 @@ class Settings:
     summary_rates: Path | None = None
 
     def __post_init__(self) -> None:
+        if self.reciprocity_months < 1:
+            raise ValueError("VRS_RECIPROCITY_MONTHS must be at least 1, got "
+                             f"{self.reciprocity_months}")
         if self.summary_k < 1:
             raise ValueError(f"VRS_SUMMARY_K must be at least 1, got {self.summary_k}")
         data_dir = Path(self.data_dir)
@@ -174,6 +181,8 @@ class Settings:
             "login_ip_max_failures": _int("VRS_LOGIN_IP_MAX_FAILURES", 50),
             "throttle_key": env.get("VRS_THROTTLE_KEY", ""),
             "summary_k": _int("VRS_SUMMARY_K", 3),
+            "reciprocity": _bool("VRS_RECIPROCITY", True),
+            "reciprocity_months": _int("VRS_RECIPROCITY_MONTHS", 12),
             "broker_send_timeout": _int("VRS_BROKER_SEND_TIMEOUT", 2),
             "broker_visibility_timeout": _int("VRS_BROKER_VISIBILITY_TIMEOUT", 3600),
             "outbox_sweep_seconds": _int("VRS_OUTBOX_SWEEP_SECONDS", 60),

@@ -45,6 +45,21 @@ PROBLEMS: dict[str, tuple[str, str, str]] = {
         "The report's status does not allow this action (e.g. approving a returned report, "
         "withdrawing a withdrawn one).",
         "Read the report's status; amend it first where the lifecycle requires."),
+    "member-state-exists": (
+        "Already a member state",
+        "POST /states adds a country that takes part already.",
+        "Nothing to do; GET /states lists the member states. A suspended state is "
+        "reinstated with POST /states/{iso3}/reinstate."),
+    "region-exists": (
+        "A region or group with that code exists",
+        "POST /regions creates a named group whose code is already a group's or an M49 "
+        "region's.",
+        "Choose another code, or add members to the existing group."),
+    "region-not-editable": (
+        "M49 regions are not edited here",
+        "The members of UN M49 regions and sub-regions follow the UN's list; only named "
+        "groups are edited.",
+        "Create a named group (POST /regions) with the members you need."),
     "sharing-not-lowered": (
         "Sharing can only be lowered here",
         "POST /reports/{id}/sharing lowers a report's sharing level with effect at once; "

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, delete, text, update
+from sqlalchemy import create_engine, delete, select, text, update
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -27,8 +27,14 @@ from reporting.accounts.service import create_token
 from reporting.audit.models import GENESIS, AuditEntry, AuditHead
 from reporting.config import Settings
 from reporting.db import Database, get_database
-from reporting.directory.models import MemberState, StateKey, Witness
-from reporting.directory.service import add_member_states, load_reference_data
+from reporting.directory.models import (
+    MemberState,
+    Region,
+    RegionMembership,
+    StateKey,
+    Witness,
+)
+from reporting.directory.service import add_member_states, load_reference_data, seeded_groups
 from reporting.ledger.keys import new_seed
 from reporting.ledger.models import Cosignature, LogLeaf, LogNode, LogState, TreeHead
 from reporting.operations.models import TaskClaim, TaskRun
@@ -129,9 +135,11 @@ def activate_environment_key(session, url: str) -> str:
 
 # Every read of the log signs a head for the newest size, and limits are far above what
 # any test sends (tests/ledger/test_tree_head_interval.py, tests/test_rate_limits.py and
-# tests/accounts/test_login_throttle.py check them with their own settings).
+# tests/accounts/test_login_throttle.py check them with their own settings). Reciprocity
+# (on by default) is off: a reader's state need not have contributed for the sharing
+# rules to be tested; tests/reports/test_reciprocity.py turns it on (app_with).
 TEST_SETTINGS: dict[str, object] = {
-    "tree_head_interval": 0,
+    "tree_head_interval": 0, "reciprocity": False,
     "rate_limit_login": "100000/minute", "rate_limit_writes": "100000/minute",
     "login_backoff_after": 1000, "login_max_failures": 1000,
     "login_ip_backoff_after": 1000, "login_ip_max_failures": 1000,
@@ -157,8 +165,21 @@ def database(app: Flask) -> Iterator[Database]:
         empty_reports_and_log(session)
         for model in DIRECTORY_AND_ACCOUNT_TABLES:
             session.execute(delete(model))
+        reset_named_groups(session)
         # Signing with the environment key again (a test may have rotated).
         activate_environment_key(session, database.url)
+
+
+def reset_named_groups(session) -> None:
+    """Named groups as seeded: those the secretariat created go, seeded ones get back
+    exactly their seeded members."""
+    seeded = seeded_groups()
+    groups = select(Region.code).where(Region.kind == "group")
+    session.execute(delete(RegionMembership).where(RegionMembership.region_code.in_(groups)))
+    session.execute(delete(Region).where(Region.kind == "group",
+                                         Region.code.not_in(list(seeded))))
+    session.add_all(RegionMembership(region_code=slug, country_iso3=iso3)
+                    for slug, members in seeded.items() for iso3 in members)
 
 
 @contextmanager

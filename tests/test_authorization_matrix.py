@@ -3,9 +3,11 @@ state's objects, with the status each must get.
 
 A route added without a row here fails `test_every_route_is_in_the_matrix`. Callers:
 no token, an expired, a revoked and a read-only token, a token used from outside the
-networks it is limited to, and each role (SPEC §1). The objects: IDN's own national
-report or key, and MYS's. Not yet here (issue 14): tokens of a suspended state, and
-approval as the gate for reads.
+networks it is limited to, a state admin's token of a suspended state (THA), and each
+role (SPEC §1). The objects: IDN's own national report or key, and MYS's; the
+secretariat's administration acts on MYS (suspended last) and a named group. Approval as
+the gate for reads is tested in tests/reports/test_approval_gate.py: these reports are
+national, so no other state reads them either way.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from sqlalchemy import update
 from reporting.accounts.models import ApiToken
 from reporting.accounts.service import revoke_token
 from reporting.db import utcnow
+from reporting.directory.service import create_group, suspend_member_state
 from reporting.ledger.signing import b64url
 from tests.conftest import bearer
 from tests.factories import report
 
-CALLERS = ("none", "expired", "revoked", "disallowed_ip", "read_only", "reporter",
-           "state_admin", "analyst", "secretariat")
-BAD = {"none": 401, "expired": 401, "revoked": 401, "disallowed_ip": 401}
+CALLERS = ("none", "expired", "revoked", "disallowed_ip", "suspended", "read_only",
+           "reporter", "state_admin", "analyst", "secretariat")
+BAD = {"none": 401, "expired": 401, "revoked": 401, "disallowed_ip": 401, "suspended": 401}
 WRITERS = {"reporter", "state_admin"}
 
 
@@ -53,7 +56,11 @@ class World:
                                                   allowed_networks=["192.0.2.0/24"])
         self.mys = {"reporter": make_token("MYS", "reporter"),
                     "state_admin": make_token("MYS", "state_admin")}
+        self.tokens["suspended"] = make_token("THA", "state_admin")
+        self.group = f"g-{os.urandom(3).hex()}"
         with database.session() as session:
+            suspend_member_state(session, "THA")
+            create_group(session, self.group, "A group for the matrix")
             session.execute(update(ApiToken).where(ApiToken.token_hash == _hash(
                 self.tokens["expired"])).values(expires_at=utcnow() - timedelta(days=1)))
             revoked = session.query(ApiToken).filter_by(
@@ -170,7 +177,9 @@ def _read_summary(world: World, state: str, headers: dict[str, str], suffix: str
                             headers=headers)
 
 
-PUBLIC = statuses(200, expired=200, revoked=200, none=200, disallowed_ip=200)
+PUBLIC = statuses(200, expired=200, revoked=200, none=200, disallowed_ip=200,
+                  suspended=200)
+SECRETARIAT_ONLY = statuses(403, secretariat=200)
 MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
     ("POST", "/api/v1/reports"): (
         _post("/api/v1/reports", report()),
@@ -235,7 +244,30 @@ MATRIX: dict[tuple[str, str], tuple[Call, dict[str, dict[str, int]]]] = {
         lambda world, state, headers: world.client.post(
             "/api/v1/users", headers=headers,
             json={"email": f"{os.urandom(4).hex()}@example.org", "role": "reporter"}),
-        {"IDN": statuses(403, state_admin=201)}),
+        # The secretariat creates only a state's first state admin, naming the state.
+        {"IDN": statuses(403, state_admin=201, secretariat=422)}),
+    ("POST", "/api/v1/states"): (
+        lambda world, state, headers: world.client.post(
+            "/api/v1/states", headers=headers, json={"iso3": "FRA"}),
+        {"IDN": statuses(403, secretariat=201)}),
+    # MYS: suspending IDN would stop the callers' own tokens for the rows after it.
+    ("POST", "/api/v1/states/<iso3>/suspend"): (
+        _on_state("POST", "/suspend"), {"MYS": SECRETARIAT_ONLY}),
+    ("POST", "/api/v1/states/<iso3>/reinstate"): (
+        _on_state("POST", "/reinstate"), {"MYS": SECRETARIAT_ONLY}),
+    ("POST", "/api/v1/regions"): (
+        lambda world, state, headers: world.client.post(
+            "/api/v1/regions", headers=headers,
+            json={"code": f"g-{os.urandom(3).hex()}", "name": "A new group"}),
+        {"IDN": statuses(403, secretariat=201)}),
+    ("PUT", "/api/v1/regions/<code>/members/<iso3>"): (
+        lambda world, state, headers: world.client.put(
+            f"/api/v1/regions/{world.group}/members/{state}", headers=headers),
+        {"IDN": SECRETARIAT_ONLY}),
+    ("DELETE", "/api/v1/regions/<code>/members/<iso3>"): (
+        lambda world, state, headers: world.client.delete(
+            f"/api/v1/regions/{world.group}/members/{state}", headers=headers),
+        {"IDN": SECRETARIAT_ONLY}),
     ("PATCH", "/api/v1/users/<uuid:user_id>"): (
         lambda world, state, headers: world.client.patch(
             f"/api/v1/users/{world.new_user(state)}", json={"active": False}, headers=headers),

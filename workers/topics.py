@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reporting.directory.service import DIRECTORY_CHANGED
 from reporting.outbox import Handler
 from reporting.reports.service import REPORT_CHANGED
 from reporting.summaries import service as summaries
@@ -21,4 +22,12 @@ def _report_changed(unit: UnitOfWork, payload: dict[str, Any]) -> int:
     return summaries.apply_change(unit, payload["report_id"])
 
 
-HANDLERS: dict[str, Handler] = {REPORT_CHANGED: _report_changed}
+def _directory_changed(unit: UnitOfWork, payload: dict[str, Any]) -> int:
+    # A named group gained or lost a member (payload: region, state, event): every cell
+    # of that region changes. Like _report_changed, served by the nightly rebuild until
+    # the summaries' refresh of a region's cells is wired here.
+    return 0
+
+
+HANDLERS: dict[str, Handler] = {REPORT_CHANGED: _report_changed,
+                                DIRECTORY_CHANGED: _directory_changed}

@@ -13,10 +13,11 @@ from flask_smorest import Blueprint
 
 from reporting.accounts import schemas, service
 from reporting.accounts.auth import current_principal, requires
-from reporting.accounts.roles import ADMIN, STATE_ADMIN
+from reporting.accounts.roles import ADMIN, SECRETARIAT, STATE_ADMIN
 from reporting.accounts.throttle import LoginThrottled
 from reporting.bodies import json_body, load
 from reporting.db import request_session
+from reporting.errors import ProblemError, ValidationProblem
 from reporting.openapi import problems
 from reporting.unit_of_work import own_unit, request_unit, transactional
 
@@ -149,20 +150,39 @@ class Users(MethodView):
     @admin_blp.doc(requestBody={"required": True, "content": {
         "application/json": {"schema": schemas.UserInSchema}}})
     @admin_blp.response(201, schemas.UserSchema)
-    @problems(admin_blp, 400, 401, 403, 413, 415, 422)
-    @requires(ADMIN, STATE_ADMINS)
+    @problems(admin_blp, 400, 401, 403, 404, 413, 415, 422)
+    @requires(ADMIN, STATE_ADMINS | {SECRETARIAT})
     @transactional
     def post(self) -> dict[str, Any]:
-        """Add a user to the caller's state."""
+        """Add a user to the caller's state; the secretariat creates a member state's
+        first state admin (`state` and role `state_admin`)."""
         data = load(schemas.UserInSchema(), json_body())
+        state = _new_users_state(data)
         if data.get("password"):
             service.check_new_password(data["password"], data["email"])
         unit = request_unit()
         user = service.create_user(unit.session, data["email"], data["role"],
-                                   _own_state(), data.get("password"))
+                                   state, data.get("password"))
         unit.record("user.create", object_type="user", object_id=user.id,
                     object_state=user.state_iso3)
         return _user_document(user)
+
+
+def _new_users_state(data: dict[str, Any]) -> str:
+    """The state a new user belongs to: the state admin's own, or the one the
+    secretariat names for a state's admin (it creates no other users)."""
+    principal = current_principal()
+    if principal.role != SECRETARIAT:
+        if data.get("state", principal.state) != principal.state:
+            raise ProblemError(403, "A state admin adds users to its own state only.",
+                               problem="forbidden-role")
+        return _own_state()
+    if not data.get("state") or data["role"] != STATE_ADMIN:
+        raise ValidationProblem(
+            {"state" if not data.get("state") else "role": [
+                "The secretariat creates a member state's state_admin: give the state "
+                "and the role state_admin; the state admin adds the others."]})
+    return data["state"]
 
 
 @admin_blp.route("/users/<uuid:user_id>")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from reporting.text import Text
+from reporting.text import FullMatch, Text
 
 
 class LoginSchema(Schema):
@@ -43,6 +43,10 @@ class UserInSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(STATE_ROLES))
     password = fields.String(validate=validate.Length(min=1, max=1024), metadata={
         "description": "For POST /auth/login; without one the user cannot log in yet."})
+    state = fields.String(validate=FullMatch(r"^[A-Z]{3}$"), metadata={
+        "description": "The secretariat names the member state whose first state_admin "
+                       "it creates; a state admin's users are of its own state (leave "
+                       "it out)."})
 
 
 class UserPatchSchema(Schema):

@@ -20,6 +20,7 @@ from reporting.accounts import throttle
 from reporting.accounts.models import ApiToken, User
 from reporting.accounts.roles import ROLE_SCOPES, ROLES, role_is_state_bound
 from reporting.db import utcnow
+from reporting.directory.models import MemberState
 from reporting.directory.service import get_member_state, normalise_iso3
 from reporting.errors import DomainError
 
@@ -185,7 +186,9 @@ def create_token(
 _TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.role, ApiToken.state_iso3, ApiToken.scopes,
                          ApiToken.user_id, ApiToken.label, ApiToken.expires_at,
                          ApiToken.revoked_at, ApiToken.allowed_networks,
-                         ApiToken.last_used_at)
+                         ApiToken.last_used_at, MemberState.suspended_at)
+                  # The state's suspension comes with the token, in the same query.
+                  .outerjoin(MemberState, MemberState.iso3 == ApiToken.state_iso3)
                   .where(ApiToken.token_hash == bindparam("token_hash")))
 # Only login tokens have a user: machine clients' API tokens (the ingest path) skip this.
 _USER_DISABLED_AT = select(User.disabled_at).where(User.id == bindparam("user_id"))
@@ -204,6 +207,9 @@ def authenticate(session: Session, secret: str, now: datetime | None = None, *,
         raise AuthenticationFailed("The bearer token has been revoked.")
     if token.expires_at is not None and token.expires_at <= now:
         raise AuthenticationFailed("The bearer token has expired.")
+    if token.suspended_at is not None:
+        # A suspended state's tokens stop at once, and work again when it is reinstated.
+        raise AuthenticationFailed("The bearer token's member state is suspended.")
     if token.user_id is not None and connection.execute(
             _USER_DISABLED_AT, {"user_id": token.user_id}).scalar() is not None:
         # A disabled user's login tokens stop at once, not when they expire.
@@ -332,6 +338,9 @@ def login(session: Session, email: str, password: str, lifetime: timedelta, *,
     try:
         _passwords.verify(stored, password)
         ok = user is not None and user.password_hash is not None and user.disabled_at is None
+        # A suspended state's people cannot log in; the answer is the usual one.
+        ok = ok and not (user.state_iso3 and get_member_state(
+            session, user.state_iso3).suspended_at is not None)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None:

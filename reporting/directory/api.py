@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from reporting.accounts.auth import current_principal, requires
-from reporting.accounts.roles import ADMIN, STATE_ADMIN
+from reporting.accounts.roles import ADMIN, SECRETARIAT, STATE_ADMIN
 from reporting.bodies import json_body, load
 from reporting.db import request_session
 from reporting.directory import schemas, service
@@ -25,6 +25,15 @@ blp = Blueprint("directory", __name__, url_prefix="/api/v1",
                 description="Member states, M49 regions and named groups.")
 
 
+SECRETARIAT_ONLY = frozenset({SECRETARIAT})
+
+
+def _member_document(member: Any) -> dict[str, Any]:
+    return {"iso3": member.iso3, "default_sharing": member.default_sharing,
+            "auto_approve": member.auto_approve, "joined_at": member.joined_at,
+            "suspended_at": member.suspended_at}
+
+
 @blp.route("/states")
 class States(MethodView):
     @blp.response(200, schemas.MemberStateSchema(many=True))
@@ -36,6 +45,54 @@ class States(MethodView):
                  "default_sharing": member.default_sharing, "regions": regions}
                 for member, country, regions in service.list_member_states(request_session())]
 
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.MemberStateInSchema}}})
+    @blp.response(201, schemas.MemberStateAdminSchema)
+    @problems(blp, 400, 401, 403, 409, 413, 415, 422)
+    @requires(ADMIN, SECRETARIAT_ONLY)
+    @transactional
+    def post(self) -> dict[str, Any]:
+        """The secretariat adds a member state; its first state admin comes next
+        (POST /users with its `state`)."""
+        data = load(schemas.MemberStateInSchema(), json_body())
+        unit = request_unit()
+        member = service.add_member_state(unit.session, data["iso3"], data["default_sharing"])
+        unit.record("state.add", object_type="state", object_id=member.iso3,
+                    object_state=member.iso3)
+        return _member_document(member)
+
+
+def _suspension(iso3: str, suspend: bool) -> dict[str, Any]:
+    unit = request_unit()
+    change = service.suspend_member_state if suspend else service.reinstate_member_state
+    member = change(unit.session, iso3)
+    unit.record("state.suspend" if suspend else "state.reinstate", object_type="state",
+                object_id=member.iso3, object_state=member.iso3)
+    return _member_document(member)
+
+
+@blp.route("/states/<iso3>/suspend")
+class StateSuspension(MethodView):
+    @blp.response(200, schemas.MemberStateAdminSchema)
+    @problems(blp, 401, 403, 404, 422)
+    @requires(ADMIN, SECRETARIAT_ONLY)
+    @transactional
+    def post(self, iso3: str) -> dict[str, Any]:
+        """The secretariat suspends a member state: its tokens and logins stop at once;
+        its reports, keys and log entries stay."""
+        return _suspension(iso3, True)
+
+
+@blp.route("/states/<iso3>/reinstate")
+class StateReinstatement(MethodView):
+    @blp.response(200, schemas.MemberStateAdminSchema)
+    @problems(blp, 401, 403, 404, 422)
+    @requires(ADMIN, SECRETARIAT_ONLY)
+    @transactional
+    def post(self, iso3: str) -> dict[str, Any]:
+        """The secretariat reinstates a suspended member state: its tokens work again."""
+        return _suspension(iso3, False)
+
 
 @blp.route("/regions")
 class Regions(MethodView):
@@ -46,10 +103,61 @@ class Regions(MethodView):
         current_principal()
         session = request_session()
         members = {m.iso3 for m, _, _ in service.list_member_states(session)}
-        return [{"code": region.code, "name": region.name, "kind": region.kind,
-                 "members": countries,
-                 "member_states": [c for c in countries if c in members]}
+        return [_region_document(session, region, countries, members)
                 for region, countries in service.list_regions(session)]
+
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": schemas.GroupInSchema}}})
+    @blp.response(201, schemas.RegionSchema)
+    @problems(blp, 400, 401, 403, 409, 413, 415, 422)
+    @requires(ADMIN, SECRETARIAT_ONLY)
+    @transactional
+    def post(self) -> dict[str, Any]:
+        """The secretariat creates a named group (no members yet); M49 regions are
+        seeded and not created here."""
+        data = load(schemas.GroupInSchema(), json_body())
+        unit = request_unit()
+        region = service.create_group(unit.session, data["code"], data["name"])
+        unit.record("group.create", object_type="group", object_id=region.code)
+        return _region_document(unit.session, region, [])
+
+
+def _region_document(session: Any, region: Any, countries: list[str],
+                     members: set[str] | None = None) -> dict[str, Any]:
+    if members is None:
+        members = {m.iso3 for m, _, _ in service.list_member_states(session)}
+    return {"code": region.code, "name": region.name, "kind": region.kind,
+            "members": countries, "member_states": [c for c in countries if c in members]}
+
+
+@blp.route("/regions/<code>/members/<iso3>")
+class GroupMember(MethodView):
+    @blp.response(200, schemas.RegionSchema)
+    @problems(blp, 401, 403, 404, 409, 422)
+    @requires(ADMIN, SECRETARIAT_ONLY)
+    @transactional
+    def put(self, code: str, iso3: str) -> dict[str, Any]:
+        """The secretariat adds a country to a named group (M49 regions: 409). Its
+        summaries are refreshed: which states count in them changed."""
+        return _membership(code, iso3, True)
+
+    @blp.response(200, schemas.RegionSchema)
+    @problems(blp, 401, 403, 404, 409, 422)
+    @requires(ADMIN, SECRETARIAT_ONLY)
+    @transactional
+    def delete(self, code: str, iso3: str) -> dict[str, Any]:
+        """The secretariat removes a country from a named group (M49 regions: 409)."""
+        return _membership(code, iso3, False)
+
+
+def _membership(code: str, iso3: str, member: bool) -> dict[str, Any]:
+    unit = request_unit()
+    # Recorded whether or not the membership changed: every write request is audited.
+    service.set_group_member(unit, code, iso3, member)
+    unit.record("group.member_add" if member else "group.member_remove",
+                object_type="group", object_id=code, object_state=service.normalise_iso3(iso3))
+    region, countries = service.group_with_members(unit.session, code)
+    return _region_document(unit.session, region, countries)
 
 
 def _own_state(iso3: str, doing: str) -> str:

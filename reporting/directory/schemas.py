@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields
-from marshmallow.validate import OneOf
+from marshmallow.validate import Length, OneOf
 
 from reporting.directory.models import SHARING_LEVELS
-from reporting.directory.service import WITNESS_NAME
+from reporting.directory.service import GROUP_CODE, WITNESS_NAME
 from reporting.text import FullMatch, Text
 
 
@@ -66,3 +66,37 @@ class StateSettingsOutSchema(StateSettingsSchema):
     iso3 = fields.String(required=True)
     default_sharing = fields.String(required=True)
     auto_approve = fields.Boolean(required=True)
+
+
+# ---- the secretariat's administration ---------------------------------------------------
+
+
+class MemberStateInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    iso3 = fields.String(required=True, validate=FullMatch(r"^[A-Za-z]{3}$"), metadata={
+        "description": "ISO 3166-1 alpha-3 code of the country joining"})
+    default_sharing = fields.String(load_default="national", validate=OneOf(SHARING_LEVELS),
+                                    metadata={"description": "Until its admin sets it"})
+
+
+class MemberStateAdminSchema(Schema):
+    iso3 = fields.String(required=True)
+    default_sharing = fields.String(required=True)
+    auto_approve = fields.Boolean(required=True)
+    joined_at = fields.DateTime(required=True)
+    suspended_at = fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "Since when the state is suspended (its tokens and logins refused); "
+                       "null while it takes part"})
+
+
+class GroupInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=FullMatch(GROUP_CODE.pattern.replace(
+        r"\A", "^").replace(r"\Z", "$"), error="3 to 64 lower-case letters, digits and "
+                                                "hyphens, starting with a letter."),
+        metadata={"description": "The group's slug, used in /summaries/{region}/…"})
+    name = Text(required=True, validate=Length(min=1, max=200))

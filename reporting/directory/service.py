@@ -26,6 +26,7 @@ from reporting.directory.models import (
     Witness,
 )
 from reporting.errors import DomainError
+from reporting.unit_of_work import UnitOfWork
 
 
 class UnknownCountry(DomainError, ValueError):
@@ -58,6 +59,11 @@ def _m49_rows() -> list[dict[str, str]]:
 
 def _groups() -> list[dict]:
     return json.loads(_seed_text("groups.json"))
+
+
+def seeded_groups() -> dict[str, list[str]]:
+    """The named groups this installation is seeded with, by slug, with their members."""
+    return {group["slug"]: list(group["members"]) for group in _groups()}
 
 
 def load_reference_data(session: Session) -> ReferenceDataCounts:
@@ -264,3 +270,130 @@ def witness_keys(session: Session, iso3: str) -> dict[str, list[bytes]]:
                 StateKey.revoked_at.is_(None))):
         keys.setdefault(name, []).append(bytes(public_key))
     return keys
+
+
+# ---- the secretariat's administration ---------------------------------------------------
+
+# The outbox topic of a change to a region's or group's membership: the workers refresh
+# that region's summary cells (every period), since which states count in them changed.
+DIRECTORY_CHANGED = "directory.changed"
+
+GROUP_CODE = re.compile(r"\A[a-z][a-z0-9-]{1,62}[a-z0-9]\Z")
+
+
+class MemberStateExists(DomainError):
+    """The country is a member state already."""
+
+    status = 409
+    problem = "member-state-exists"
+
+
+class RegionNotFound(DomainError, LookupError):
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("No region or group with that code.")
+
+
+class RegionNotEditable(DomainError):
+    """M49 regions follow the UN's list; only named groups are edited here."""
+
+    status = 409
+    problem = "region-not-editable"
+
+
+class InvalidGroupCode(DomainError, ValueError):
+    status = 422
+    problem = "validation-error"
+
+    def __init__(self) -> None:
+        super().__init__("The group code is not a slug; see `errors`.", errors={"code": [
+            "3 to 64 lower-case letters, digits and hyphens, starting with a letter "
+            "(M49 codes are digits: those regions exist already)."]})
+
+
+class RegionExists(DomainError):
+    status = 409
+    problem = "region-exists"
+
+
+def add_member_state(session: Session, iso3: str, default_sharing: str = "national") -> MemberState:
+    """Make one country a member state; MemberStateExists if it is one already."""
+    code = normalise_iso3(iso3)
+    if session.get(MemberState, code) is not None:
+        raise MemberStateExists(f"{code} is a member state already.")
+    add_member_states(session, [code], default_sharing)
+    return get_member_state(session, code)
+
+
+def suspend_member_state(session: Session, iso3: str) -> MemberState:
+    """Suspend a member state: its tokens and logins stop at once
+    (accounts.service.authenticate); its reports, keys and log entries stay. Suspending
+    a suspended state changes nothing."""
+    member = get_member_state(session, normalise_iso3(iso3))
+    if member.suspended_at is None:
+        member.suspended_at = utcnow()
+        session.flush()
+    return member
+
+
+def reinstate_member_state(session: Session, iso3: str) -> MemberState:
+    """Lift a suspension: the state's unexpired, unrevoked tokens work again."""
+    member = get_member_state(session, normalise_iso3(iso3))
+    member.suspended_at = None
+    session.flush()
+    return member
+
+
+def create_group(session: Session, code: str, name: str) -> Region:
+    """A named group (kind ``group``) with no members yet; its code is a slug."""
+    if not GROUP_CODE.fullmatch(code):
+        raise InvalidGroupCode()
+    if session.get(Region, code) is not None:
+        raise RegionExists(f"A region or group with the code {code} exists already.")
+    region = Region(code=code, name=name, kind="group")
+    session.add(region)
+    session.flush()
+    return region
+
+
+def _editable_group(session: Session, code: str) -> Region:
+    region = session.get(Region, code) if len(code) <= 64 else None
+    if region is None:
+        raise RegionNotFound()
+    if region.kind != "group":
+        raise RegionNotEditable(f"{code} is a UN M49 {region.kind.replace('_', ' ')}; its "
+                                "members follow the M49 list. Create a named group instead.")
+    return region
+
+
+def group_with_members(session: Session, code: str) -> tuple[Region, list[str]]:
+    """A region or group and its member countries (sorted)."""
+    region = session.get(Region, code) if len(code) <= 64 else None
+    if region is None:
+        raise RegionNotFound()
+    return region, sorted(session.scalars(select(RegionMembership.country_iso3).where(
+        RegionMembership.region_code == code)))
+
+
+def set_group_member(unit: UnitOfWork, code: str, iso3: str, member: bool) -> bool:
+    """Add (``member``) or remove a country from a named group; whether anything changed.
+
+    A change writes a ``directory.changed`` outbox row naming the group, so the workers
+    refresh its summaries: which states count in them has changed.
+    """
+    session = unit.session
+    region = _editable_group(session, code)
+    country = normalise_iso3(iso3)
+    row = session.get(RegionMembership, (region.code, country))
+    if member == (row is not None):
+        return False
+    if member:
+        session.add(RegionMembership(region_code=region.code, country_iso3=country))
+    else:
+        session.delete(row)
+    session.flush()
+    unit.add_outbox(DIRECTORY_CHANGED, {"region": region.code, "state": country,
+                                        "event": "member_added" if member
+                                        else "member_removed"})
+    return True

@@ -21,7 +21,7 @@ from reporting.examples import example
 from reporting.ledger.log import tree_size
 from reporting.ledger.schemas import MAX_ENTRIES, EntriesQuerySchema, EntriesSchema
 from reporting.openapi import problems
-from reporting.reports import intake, lifecycle, schemas, service
+from reporting.reports import intake, lifecycle, schemas, service, sharing
 from reporting.unit_of_work import current_ledger, own_unit, request_unit, transactional
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -133,6 +133,12 @@ def _record_reads(action: str, reports: list[Any]) -> None:
                          [(report.id, report.state_iso3) for report in reports])
 
 
+def _reciprocity() -> sharing.Reciprocity | None:
+    """The installation's reciprocity rule for reads of other states' reports, if on."""
+    settings = current_app.config["VRS_SETTINGS"]
+    return sharing.Reciprocity(settings.reciprocity_months) if settings.reciprocity else None
+
+
 def _signature_header() -> str | None:
     header = request.headers.get("State-Signature")
     # Checked here, before a replay can answer: a malformed header is refused even when the
@@ -170,7 +176,8 @@ class Reports(MethodView):
         start, end = schemas.period_range(period) if period else (None, None)
         page_filter = service.ReportFilter(period_start=start, period_end=end, **filters)
         items, next_cursor = service.list_reports(
-            request_session(), current_principal(), page_filter, limit=limit, cursor=cursor)
+            request_session(), current_principal(), page_filter, limit=limit, cursor=cursor,
+            reciprocity=_reciprocity())
         page = {"items": [_resource(item) for item in items], "next_cursor": next_cursor}
         _record_reads(READ_IN_LIST, [item.report for item in items])
         return page
@@ -254,7 +261,7 @@ class ReportItem(MethodView):
     def get(self, report_id: uuid.UUID) -> dict[str, Any]:
         """The newest version of a report."""
         outcome = service.get_report(request_session(), current_principal(),
-                                     _report_id(report_id))
+                                     _report_id(report_id), reciprocity=_reciprocity())
         resource = _resource(outcome)
         _record_reads(READ, [outcome.report])
         return resource
@@ -269,7 +276,8 @@ class ReportVersions(MethodView):
         """Every version of a report, oldest first."""
         session = request_session()
         seen, versions = service.list_versions(session, current_principal(),
-                                               _report_id(report_id))
+                                               _report_id(report_id),
+                                               reciprocity=_reciprocity())
         receipts = service.receipts_at(session, [v.log_index for v in versions])
         answer = {"id": seen.report.id, "status": seen.status, "versions": [
             {"version": v.version, "received_at": v.received_at,
@@ -397,7 +405,8 @@ class LogEntries(MethodView):
             raise ValidationProblem({"end": ["end must not be before start."]},
                                     location="query")
         leaves = current_ledger().entries(session, start, end)
-        readable = service.readable_log_indexes(session, principal, start, end)
+        readable = service.readable_log_indexes(session, principal, start, end,
+                                                reciprocity=_reciprocity())
         complete = end - start == MAX_ENTRIES
         headers = {"Cache-Control": IMMUTABLE if complete and principal is None
                    else "no-cache"}

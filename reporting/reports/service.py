@@ -433,11 +433,12 @@ def _record_figures(session: Session, report: Report, version: ReportVersion) ->
         connection.execute(_INSERT_FACTS, rows)
 
 
-def get_report(session: Session, principal: Principal, report_id: str) -> Outcome:
+def get_report(session: Session, principal: Principal, report_id: str, *,
+               reciprocity: sharing.Reciprocity | None = None) -> Outcome:
     """The version of a report the caller sees (sharing.py): the newest of its own, the
     newest approved of another state's."""
     report = session.scalar(select(Report).where(Report.id == report_id))
-    if report is None or not can_read(session, principal, report):
+    if report is None or not can_read(session, principal, report, reciprocity):
         raise ReportNotFound()
     version = session.get(ReportVersion, (report.id, sharing.version_seen(principal, report)))
     assert version is not None  # noqa: S101 - a readable report has that version
@@ -451,11 +452,12 @@ def get_report(session: Session, principal: Principal, report_id: str) -> Outcom
     return Outcome(report, version, owner_view=owner, return_reason=reason)
 
 
-def list_versions(session: Session, principal: Principal,
-                  report_id: str) -> tuple[Outcome, list[ReportVersion]]:
+def list_versions(session: Session, principal: Principal, report_id: str, *,
+                  reciprocity: sharing.Reciprocity | None = None
+                  ) -> tuple[Outcome, list[ReportVersion]]:
     """Every version of the caller's own report; of another state's, only the one it
     sees (the newest approved: earlier ones were superseded, pending ones are not out)."""
-    seen = get_report(session, principal, report_id)
+    seen = get_report(session, principal, report_id, reciprocity=reciprocity)
     if not seen.owner_view:
         return seen, [seen.version]
     versions = session.scalars(select(ReportVersion).where(
@@ -503,7 +505,9 @@ def decode_cursor(cursor: str) -> int:
 
 
 def list_reports(session: Session, principal: Principal, filters: ReportFilter, *,
-                 limit: int, cursor: str | None = None) -> tuple[list[Outcome], str | None]:
+                 limit: int, cursor: str | None = None,
+                 reciprocity: sharing.Reciprocity | None = None
+                 ) -> tuple[list[Outcome], str | None]:
     """A page of readable reports, newest first, and the cursor of the next page.
 
     Each report in the version the caller sees (sharing.py). Filters match that version
@@ -514,7 +518,7 @@ def list_reports(session: Session, principal: Principal, filters: ReportFilter, 
     query = select(Report, ReportVersion).join(
         ReportVersion, (ReportVersion.report_id == Report.id)
         & (ReportVersion.version == sharing.shown_version(principal))
-    ).where(visible_reports(principal))
+    ).where(visible_reports(principal, reciprocity))
     figures = VersionFigures
     if sharing.reads_others(principal):
         query = query.outerjoin(figures, (figures.report_id == Report.id)
@@ -556,7 +560,8 @@ def list_reports(session: Session, principal: Principal, filters: ReportFilter, 
 
 
 def readable_log_indexes(session: Session, principal: Principal | None, start: int,
-                         end: int) -> set[int]:
+                         end: int, *,
+                         reciprocity: sharing.Reciprocity | None = None) -> set[int]:
     """The log indexes in [start, end) whose receipts belong to reports the caller may read.
 
     A receipt says which state filed which report when, and how often it changed: it is
@@ -564,7 +569,7 @@ def readable_log_indexes(session: Session, principal: Principal | None, start: i
     """
     if principal is None:
         return set()
-    visible = visible_reports(principal)
+    visible = visible_reports(principal, reciprocity)
     # Another state's reports: the receipts of the version it sees, its approval and a
     # lowering of its level; never those of versions awaiting review or returned.
     versions = (select(ReportVersion.log_index)

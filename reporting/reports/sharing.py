@@ -14,6 +14,13 @@ The level that counts for others is ``reports.sharing``: the level of the approv
 version, lowered at once by ``POST /reports/{id}/sharing``. An amendment does not change
 it; its approval does (``service.approve``), so a wider level needs an approved version.
 
+Reciprocity (``Reciprocity``, on unless VRS_RECIPROCITY=off): an analyst whose state has
+had no report approved in the last N months (VRS_RECIPROCITY_MONTHS, 12) reads no other
+state's report; it still reads summaries. Such reports do not exist for it: lists leave
+them out and single reads answer 404, exactly as for a report not shared with it, so
+reciprocity tells nothing about which reports exist. A new member starts by approving a
+report of its own (README).
+
 Every read of reports goes through this module: ``visible_reports`` (which rows),
 ``shown_version`` (which version of a row) and ``seen`` (a condition on the owner's
 columns or on the approved version's figures, whichever the caller sees).
@@ -21,18 +28,54 @@ columns or on the approved version's figures, whichever the caller sees).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, and_, case, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from reporting.accounts.roles import ANALYST, SECRETARIAT
 from reporting.accounts.service import Principal
+from reporting.db import utcnow
 from reporting.directory.models import RegionMembership
-from reporting.reports.lifecycle import APPROVED, WITHDRAWN
-from reporting.reports.models import Report
+from reporting.reports.lifecycle import APPROVE, APPROVED, WITHDRAWN
+from reporting.reports.models import Report, ReportEvent
 
 NATIONAL = "national"
 REGION = "region"
 ALL_MEMBERS = "all_members"
+
+
+@dataclass(frozen=True)
+class Reciprocity:
+    """Reading other states' reports needs a report of one's own approved within
+    ``months`` calendar months."""
+
+    months: int
+
+    def since(self, now: datetime | None = None) -> datetime:
+        """The start of the window: the same day and time ``months`` months earlier (the
+        month's last day where that day does not exist)."""
+        now = now or utcnow()
+        month_index = now.year * 12 + now.month - 1 - self.months
+        year, month = divmod(month_index, 12)
+        day = min(now.day, _days_in(year, month + 1))
+        return now.replace(year=year, month=month + 1, day=day)
+
+    def contributes(self, state: str | None) -> ColumnElement[bool]:
+        """Whether ``state`` had a report approved in the window (an auto-approval
+        counts). Aliased and uncorrelated: it is asked once, not per report row."""
+        if state is None:
+            return false()
+        event, report = aliased(ReportEvent), aliased(Report)
+        return (select(event.id).join(report, report.id == event.report_id)
+                .where(report.state_iso3 == state, event.action == APPROVE,
+                       event.at >= self.since()).limit(1).correlate(None).exists())
+
+
+def _days_in(year: int, month: int) -> int:
+    following = datetime(year + month // 12, month % 12 + 1, 1)
+    return (following - datetime(year, month, 1)).days
 
 
 def released() -> ColumnElement[bool]:
@@ -51,8 +94,10 @@ def _own(principal: Principal) -> ColumnElement[bool]:
     return Report.state_iso3 == principal.state
 
 
-def visible_reports(principal: Principal) -> ColumnElement[bool]:
-    """A WHERE clause selecting the reports ``principal`` may read."""
+def visible_reports(principal: Principal,
+                    reciprocity: Reciprocity | None = None) -> ColumnElement[bool]:
+    """A WHERE clause selecting the reports ``principal`` may read (with
+    ``reciprocity``, an analyst's state must have contributed for others' to count)."""
     if principal.role == SECRETARIAT:
         return and_(released(), Report.sharing == ALL_MEMBERS)
     own = _own(principal)
@@ -62,10 +107,12 @@ def visible_reports(principal: Principal) -> ColumnElement[bool]:
         RegionMembership.country_iso3 == principal.state)
     neighbours = select(RegionMembership.country_iso3).where(
         RegionMembership.region_code.in_(shared_regions))
-    return or_(own, and_(
-        released(),
-        or_(Report.sharing == ALL_MEMBERS,
-            (Report.sharing == REGION) & Report.state_iso3.in_(neighbours))))
+    others = and_(released(), or_(
+        Report.sharing == ALL_MEMBERS,
+        (Report.sharing == REGION) & Report.state_iso3.in_(neighbours)))
+    if reciprocity is not None:
+        others = and_(others, reciprocity.contributes(principal.state))
+    return or_(own, others)
 
 
 def shown_version(principal: Principal) -> ColumnElement[int]:
@@ -104,8 +151,10 @@ def status_seen(principal: Principal, report: Report) -> str:
     return report.status if owns(principal, report) else APPROVED
 
 
-def can_read(session: Session, principal: Principal, report: Report) -> bool:
+def can_read(session: Session, principal: Principal, report: Report,
+             reciprocity: Reciprocity | None = None) -> bool:
     if owns(principal, report):
         return True
-    query = select(Report.seq).where(Report.seq == report.seq, visible_reports(principal))
+    query = select(Report.seq).where(Report.seq == report.seq,
+                                     visible_reports(principal, reciprocity))
     return session.scalar(query) is not None
