@@ -63,7 +63,14 @@ def _plain(value: Any) -> Any:
         for key, item in value.items():
             if type(key) is not str or not key.isascii():
                 raise _NotPlain
-            out[key] = _plain(item)
+            # Strings, small integers and null inline: a summary has thousands of them,
+            # and a call each was most of canonicalising it.
+            inner = type(item)
+            if inner is str or item is None or (
+                    inner is int and -_INT_MAX <= item <= _INT_MAX):
+                out[key] = item
+            else:
+                out[key] = _plain(item)
         return out
     if kind is list or kind is tuple:
         return [_plain(item) for item in value]
