@@ -149,15 +149,20 @@ def aggregate(session: Session, cells: Iterable[Cell], *, everything: bool = Fal
         for cell in target(group):
             result.tallies[cell].facts[(dimension, code)] += count
 
-    fees = _counted(select(*_GROUP_COLUMNS, VersionFact.code, VersionFigures.fee_currency,
-                           VersionFigures.fee_amount)
+    # Stated fees repeat (round amounts), so each distinct amount comes once with how
+    # many times it was stated: the same multiset in far fewer rows than one per report.
+    fee_columns = (*_GROUP_COLUMNS, VersionFact.code, VersionFigures.fee_currency,
+                   VersionFigures.fee_amount)
+    fees = _counted(select(*fee_columns, func.count())
                     .select_from(VersionFigures)
                     .join(VersionFact, and_(fact_join, VersionFact.dimension == ROUTE))
-                    .where(VersionFigures.fee_amount.is_not(None)), *scope)
+                    .where(VersionFigures.fee_amount.is_not(None)), *scope
+                    ).group_by(*fee_columns)
     for row in session.execute(fees):
-        group, route, currency, amount = tuple(row[:5]), row[5], row[6], row[7]
+        group, route, currency, amount, times = tuple(row[:5]), row[5], row[6], row[7], row[8]
+        stated = [amount] * times
         for cell in target(group):
-            result.tallies[cell].fees.setdefault((route, currency), []).append(amount)
+            result.tallies[cell].fees.setdefault((route, currency), []).extend(stated)
     for tallies in result.tallies.values():
         for amounts in tallies.fees.values():
             amounts.sort()
