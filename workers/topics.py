@@ -23,10 +23,9 @@ def _report_changed(unit: UnitOfWork, payload: dict[str, Any]) -> int:
 
 
 def _directory_changed(unit: UnitOfWork, payload: dict[str, Any]) -> int:
-    # A named group gained or lost a member (payload: region, state, event): every cell
-    # of that region changes. Like _report_changed, served by the nightly rebuild until
-    # the summaries' refresh of a region's cells is wired here.
-    return 0
+    # A named group gained or lost a member (payload: region, state, event): no report
+    # changed, yet every cell of that region may count different reports now.
+    return summaries.refresh_region(unit, payload["region"])
 
 
 HANDLERS: dict[str, Handler] = {REPORT_CHANGED: _report_changed,

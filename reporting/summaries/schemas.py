@@ -10,10 +10,9 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from reporting.errors import DomainError
+from reporting.reports.schemas import PERIOD_PATTERN
 from reporting.summaries.cells import AUDIENCES
-
-# The same pattern as the reports' period filter: YYYY, YYYY-Qn, YYYY-MM, from 2000.
-PERIOD_PATTERN = r"^(2[0-9]{3})(-(Q[1-4]|0[1-9]|1[0-2]))?$"
+from reporting.text import FullMatch
 
 
 class ObservationSchema(Schema):
@@ -84,7 +83,8 @@ class SummaryPageSchema(Schema):
 class SummaryQuerySchema(Schema):
     region = fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "M49 code (e.g. 035) or group slug (e.g. bali-process)"})
-    period = fields.String(validate=validate.Regexp(PERIOD_PATTERN), metadata={
+    period = fields.String(validate=FullMatch(PERIOD_PATTERN,
+                                              error="Use YYYY, YYYY-Qn or YYYY-MM."), metadata={
         "description": "YYYY, YYYY-Qn or YYYY-MM"})
     audience = fields.String(validate=validate.OneOf(AUDIENCES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from reporting.accounts.service import create_token
 from reporting.db import get_database
 from reporting.directory.models import RegionMembership
 from reporting.operations.models import RUNNING, SUCCEEDED, TaskRun
@@ -123,6 +124,37 @@ def test_a_withdrawal_and_a_lowered_sharing_level_vanish_from_the_figures(stack,
         # Gone from what all members see, still in the region's own summary.
         assert incidents() == 4
         assert incidents(("035", "2024-Q1", "region")) == 5
+
+
+def test_a_group_gaining_a_member_refreshes_the_group_summaries(stack, api):
+    states, client = States(api), api.test_client()
+    with get_database(api).session() as session:
+        _, secretariat = create_token(session, role="secretariat", state=None)
+    response = client.post("/api/v1/regions", json={"code": "coast-guards", "name": "Coast"},
+                           headers=bearer(secretariat))
+    assert response.status_code == 201, response.get_json()
+    cell = ("coast-guards", "2024", "region")
+    with stack.worker() as worker:
+        states.approved(client, "IDN", **{"incident.date": "2024-03-15"})
+        eventually(lambda: _all_done(api), what="IDN's delivery", processes=(worker,))
+        # IDN is not in the group yet: its report counts nowhere in it.
+        assert cell not in _summaries(api)
+        response = client.put("/api/v1/regions/coast-guards/members/IDN",
+                              headers=bearer(secretariat))
+        assert response.status_code == 200, response.get_json()
+        eventually(lambda: _all_done(api) and cell in _summaries(api),
+                   what="the group's refresh", processes=(worker,))
+        # One report, one state: counted, and (below k, one state) shown as such.
+        document = _summaries(api)[cell][1]
+        assert (document["contributing_states"], document["too_few_states"]) == (1, True)
+        response = client.delete("/api/v1/regions/coast-guards/members/IDN",
+                                 headers=bearer(secretariat))
+        assert response.status_code == 200, response.get_json()
+        # The cell stays (a published figure is replaced, not withdrawn) and counts
+        # nobody now.
+        eventually(lambda: _all_done(api)
+                   and _summaries(api)[cell][1]["contributing_states"] == 0,
+                   what="the group's refresh after IDN left", processes=(worker,))
 
 
 def test_a_duplicate_publication_is_a_no_op(stack, api):
