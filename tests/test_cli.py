@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -140,9 +143,34 @@ def test_demo_submits_through_http_and_shows_rejections(tmp_path):
     assert "40 new, 0 replayed; their receipts sit at log indexes 25..64" in result.output
     assert "report 20 refused alone: 422 Personal data in free text (narrative)" \
         in result.output
+    # Approval: one report returned per state, the rest approved in bulk; another
+    # state's analyst reads an approved report, not a returned one, and the read is
+    # in the owner's audit trail.
+    assert re.search(r"AUS's admin returned 1 report .* approved [0-9]+ in bulk \(0 refused\)",
+                     result.output)
+    assert re.search(r"- approved report [0-9a-f-]{36}: 200 OK", result.output)
+    assert re.search(r"- returned report [0-9a-f-]{36}: 404 Not Found", result.output)
+    assert "AUS's admin sees it in GET /audit: " in result.output
+    assert "report.read by analyst of IDN" in result.output
+    # The worker (a real process on the embedded broker) made the summaries; the demo
+    # printed one, wrote its three forms, verified and recomputed it.
+    assert "audience 'region' as an analyst of IDN reads it" in result.output
+    assert "vrs verify summary: verified: summary bali-process 2024" in result.output
+    assert re.search(r"vrs recompute: agrees: bali-process 2024 \(audience region\) "
+                     r"recomputed from [1-9][0-9]* reports", result.output)
+    exports = tmp_path / "exports"
+    document = json.loads((exports / "summary-bali-process-2024-region.json").read_text())
+    assert document["region"] == "bali-process"
+    assert document["contributing_states"] >= 2
+    sdmx = (exports / "summary-bali-process-2024-region.sdmx.csv").read_text()
+    assert sdmx.startswith("STRUCTURE,STRUCTURE_ID,")
+    assert (exports / "summary-bali-process-2024-region.csv").stat().st_size > 0
     again, _ = run(tmp_path, "demo", "--reports", "25", "--seed", "7")
+    assert again.exit_code == 0, again.output
     assert "accepted: 0 new, 25 replayed" in again.output
     assert "0 new, 40 replayed" in again.output
+    assert "AUS: nothing awaits review (approved by an earlier run)" in again.output
+    assert "vrs recompute: agrees: bali-process 2024" in again.output
 
 
 def test_states_add_key_registers_and_revoke_key_revokes_a_state_key(tmp_path):

@@ -23,10 +23,19 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import Flask
 from werkzeug.serving import make_server
 
 from reporting.client import Answer, Client, ClientError
 from reporting.config import Settings
+from reporting.demo.approval import approve_all, show_cross_state_reading
+from reporting.demo.regional import (
+    DEMO_PERIOD,
+    DEMO_REGION,
+    running_worker,
+    show_regional_summary,
+    wait_for_summaries,
+)
 from reporting.demo.synthetic import REPORTING_STATES, synthetic_reports
 
 DEMO_PASSPHRASE = "openvrs-demo"  # noqa: S105 - printed to the user; demo data only
@@ -62,7 +71,7 @@ def _answer(call: Callable[..., Answer], *args: Any, **kwargs: Any) -> tuple[int
 
 
 @contextmanager
-def _serving(settings: Settings) -> Iterator[str]:
+def _serving(settings: Settings) -> Iterator[tuple[str, Flask]]:
     from reporting import create_app
 
     # The demo prints its own account of each request; werkzeug's access log would bury it.
@@ -70,11 +79,12 @@ def _serving(settings: Settings) -> Iterator[str]:
     # The demo sends a few hundred reports per state as fast as it can: past the write
     # limit that a real national system is held to, so its own server has none.
     demo_settings = replace(settings, rate_limits_enabled=False)
-    server = make_server("127.0.0.1", 0, create_app(demo_settings), threaded=True)
+    app = create_app(demo_settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", app
     finally:
         server.shutdown()
         thread.join()
@@ -156,7 +166,7 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
     tokens = _setup(settings)
     tally = Tally()
     reports = synthetic_reports(count, seed)
-    with _serving(settings) as base:
+    with running_worker(settings) as worker_log, _serving(settings) as (base, app):
         click.echo(f"API listening on {base}/api/v1 for the demo; submitting {count} "
                    "synthetic reports over HTTP")
         first_ids: dict[str, str] = {}
@@ -190,7 +200,12 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
                                for path, msgs in (problem.get("errors") or {}).items())
             click.echo(f"- {what}: {status} {problem.get('title')} — {errors}")
 
+        approve_all(base, tokens)
+        show_cross_state_reading(base, tokens)
         _show_lifecycle_and_sharing(base, tokens, first_ids)
+        wait_for_summaries(settings, app.extensions["celery"], worker_log)
+        reader = REPORTING_STATES[1]
+        summary = show_regional_summary(base, settings, tokens[reader]["analyst"], reader)
         _verify_and_cosign(base, settings, tokens)
     # Copy-pasteable as printed: the full path of this vrs (the virtualenv need not be
     # active) and the environment the data needs.
@@ -203,12 +218,17 @@ def run_demo(settings: Settings, *, count: int, seed: int) -> Tally:
     click.secho("\nnext (in a shell, as printed):", bold=True)
     click.echo(f"  {env}")
     click.echo(f"  {vrs} serve &        # then open http://127.0.0.1:8000/api/v1/docs")
+    click.echo(f"  {vrs} worker &       # turns approvals into signed summaries")
     click.echo(f"  TOKEN=$({vrs} tokens create --state IDN --role analyst)")
     click.echo("  curl -H \"Authorization: Bearer $TOKEN\" "
                "'http://127.0.0.1:8000/api/v1/reports?period=2024&mode=sea'")
     saved = shlex.quote(str(settings.data_dir.resolve() / "verified-tree-head.json"))
     click.echo(f"  {vrs} verify --server http://127.0.0.1:8000/api/v1 --token \"$TOKEN\" "
                f"--since {saved}")
+    click.echo(f"  {vrs} recompute --server http://127.0.0.1:8000 --token \"$TOKEN\" "
+               f"{DEMO_REGION} {DEMO_PERIOD}")
+    click.echo(f"  {vrs} verify --server http://127.0.0.1:8000/api/v1 summary "
+               f"{shlex.quote(str(summary.resolve()))}")
     click.echo(f"the database: {settings.database_url}")
     return tally
 
