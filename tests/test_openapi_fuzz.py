@@ -19,8 +19,14 @@ from hypothesis import strategies as st
 from schemathesis import Case, CheckFunction
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from sqlalchemy import select
 
-from tests.conftest import bearer, empty_reports_and_log
+from tests.conftest import (
+    DIRECTORY_AND_ACCOUNT_TABLES,
+    bearer,
+    empty_reports_and_log,
+    reset_named_groups,
+)
 from tests.factories import report
 
 
@@ -44,6 +50,8 @@ def excluded_checks(case: Case) -> list[CheckFunction]:
     # any three capitals) cannot be written in OpenAPI, so schema-valid data may rightly be
     # refused with 422; every other check applies.
     excluded = [positive_data_acceptance]
+    if _invalid_part_not_sent(case):
+        excluded.append(negative_data_rejection)
     if case.path == BATCH_PATH:
         # A batch answers 200 with a 422 for each invalid report and stores the others
         # (SPEC §3: per-item results, not all-or-nothing), so an invalid item is not a
@@ -51,6 +59,14 @@ def excluded_checks(case: Case) -> list[CheckFunction]:
         # tests/reports/test_batch.py.
         excluded.append(negative_data_rejection)
     return excluded
+
+
+def _invalid_part_not_sent(case: Case) -> bool:
+    """A negative case whose invalid part never reaches the server: an unknown query
+    parameter whose value is an empty list or null is dropped when the URL is encoded
+    (the deep run met ``GET /reports?limit=189`` reported as "an unknown parameter
+    accepted"). Such a request is valid on the wire, and 200 is the right answer."""
+    return any(value is None or value == [] for value in (case.query or {}).values())
 
 
 # Two depths. The default run makes a quick, derandomized pass on both databases: the same
@@ -124,12 +140,20 @@ def run_sequences(app, database, token, run_settings) -> None:
             return st.one_of(strategy, VALID_REPORTS)
         return strategy
 
+    with database.session() as session:
+        snapshot = snapshot_rows(session)
+
     class Sequences(api.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
-            # Each sequence starts from an empty log, so that a replayed sequence (while
-            # hypothesis shrinks a failure) meets the same state.
+            # Each sequence starts from the same state: an empty log, and the members,
+            # users, tokens and groups as they were before the first sequence. A sequence
+            # that created a group, suspended a state or revoked the token would
+            # otherwise change what the next one can do, and hypothesis, replaying a
+            # sequence, stops with FlakyStrategyDefinition (seen in the deep run).
             with database.session() as session:
                 empty_reports_and_log(session)
+                restore_rows(session, snapshot)
+                reset_named_groups(session)
 
         def validate_response(self, response: Any, case: Case,
                               additional_checks: Any = None, **kwargs: Any) -> None:
@@ -140,6 +164,21 @@ def run_sequences(app, database, token, run_settings) -> None:
                                    recorder=getattr(self, "recorder", None))
 
     Sequences.run(settings=run_settings)
+
+
+def snapshot_rows(session: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Every row of the member, account and key tables, parents first."""
+    return [(model.__table__, [dict(row._mapping) for row in
+                               session.execute(select(model.__table__))])
+            for model in reversed(DIRECTORY_AND_ACCOUNT_TABLES)]
+
+
+def restore_rows(session: Any, snapshot: list[tuple[Any, list[dict[str, Any]]]]) -> None:
+    for table, _ in reversed(snapshot):
+        session.execute(table.delete())
+    for table, rows in snapshot:
+        if rows:
+            session.execute(table.insert(), rows)
 
 
 def test_openapi_document_describes_the_report_contract(client):

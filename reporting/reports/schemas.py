@@ -27,7 +27,7 @@ from reporting.reports.fields import (
     StrictNumber,
 )
 from reporting.reports.lifecycle import STATUSES
-from reporting.text import FullMatch
+from reporting.text import FullMatch, Text
 
 
 class StrictSchema(Schema):
@@ -479,7 +479,9 @@ def _distinct(ids: list[str]) -> None:
 class BulkApprovalSchema(StrictSchema):
     """The body of POST /reports/approve."""
 
-    ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+    # Text: an id with a NUL or a lone surrogate is refused here (422), before PostgreSQL
+    # would refuse it in the query with a 500.
+    ids = fields.List(Text(validate=validate.Length(min=1, max=64)), required=True,
                       validate=[validate.Length(min=1, max=MAX_BULK_APPROVALS), _distinct],
                       metadata={"description": "Ids of reports of the caller's state whose "
                                                "newest version awaits review."})
