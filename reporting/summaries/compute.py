@@ -13,8 +13,11 @@ for a total, currency ``_Z`` where none applies. The names are in :data:`MEASURE
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
-from collections.abc import Hashable
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +157,28 @@ class RateTable:
         return 1.0 if currency == self.base else self.rates.get(currency)
 
 
-def quantile(values: list[float], p: float) -> float:
+class SortedAmounts(Sequence[float]):
+    """A multiset of amounts as a sorted sequence, stored as distinct amounts with
+    cumulative counts: ``amounts[i]`` is the i-th smallest stated amount (0-based), found
+    by bisection, so quantiles of 10⁵ fees need no list of 10⁵ floats."""
+
+    def __init__(self, counted: Mapping[float, int]) -> None:
+        merged: dict[float, int] = {}
+        for amount, times in counted.items():
+            merged[float(amount)] = merged.get(float(amount), 0) + times
+        self.values = sorted(merged)
+        self.ends = list(itertools.accumulate(merged[value] for value in self.values))
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, rank: int) -> float:  # type: ignore[override] - ranks only
+        if not 0 <= rank < len(self):
+            raise IndexError(rank)
+        return self.values[bisect.bisect_right(self.ends, rank)]
+
+
+def quantile(values: Sequence[float], p: float) -> float:
     """The ``p``-quantile of sorted ``values`` by linear interpolation between the closest
     ranks: position ``p × (n − 1)`` (0-based), interpolated between its two neighbours.
 
@@ -230,9 +254,9 @@ def _fees(tallies: Tallies, k: int, rates: RateTable | None
     """Fee observations ``(key, value, status)``: per route × currency, and converted per
     route when ``rates`` is given. Fee figures of fewer than k reports are suppressed (C)."""
     out: list[tuple[Key, int | float, str]] = []
-    converted: dict[str, list[float]] = {}
+    converted: dict[str, Counter[float]] = {}
     for (route, currency), stated in sorted(tallies.fees.items()):
-        amounts = sorted(map(float, stated))  # C loops: a year cell states 10⁵ fees
+        amounts = SortedAmounts(stated)
         free = len(amounts) >= k
         status = FREE if free else PRIMARY
         out.append((_key("fee_reports", facts.ROUTE, route, currency), len(amounts), status))
@@ -243,18 +267,25 @@ def _fees(tallies: Tallies, k: int, rates: RateTable | None
         # Only currencies whose own figures are published are pooled, so the converted
         # figures cannot be compared with them to learn about a suppressed group.
         if free and rate is not None:
-            converted.setdefault(route, []).extend(a * rate for a in amounts)
+            pooled = converted.setdefault(route, Counter())
+            for amount, times in zip(amounts.values, _counts_of(amounts.ends), strict=True):
+                pooled[amount * rate] += times
     if rates is None:
         return out
     base = rates.base
-    for route, amounts in sorted(converted.items()):
-        amounts.sort()
+    for route, stated in sorted(converted.items()):
+        amounts = SortedAmounts(stated)
         out.append((_key("fee_reports_converted", facts.ROUTE, route, base), len(amounts),
                     FREE))
         for measure, p in _FEE_STATS:
             out.append((_key(f"{measure}_converted", facts.ROUTE, route, base),
                         _round(quantile(amounts, p)), FREE))
     return out
+
+
+def _counts_of(ends: list[int]) -> list[int]:
+    """The counts behind cumulative counts ``ends``."""
+    return [end - before for before, end in zip([0, *ends], ends, strict=False)]
 
 
 @dataclass(frozen=True)

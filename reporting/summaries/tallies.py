@@ -42,8 +42,10 @@ class Tallies:
       ``assets_frozen_usd`` sums only the reports that state it).
     * ``mix``: (figures column of ``INCIDENT_MIX``, code) → incidents.
     * ``facts``: (version_facts dimension, code) → summed ``count`` (facts.DIMENSIONS).
-    * ``fees``: (route code, currency) → the fee amounts of the counted reports on that
-      route (a report with two origins has two routes and counts on each), sorted.
+    * ``fees``: (route code, currency) → each fee amount stated by the counted reports on
+      that route → how many stated it (a report with two origins has two routes and
+      counts on each). Amounts repeat (round figures), so a year cell of 10⁵ reports
+      keeps a few hundred entries, not 10⁵.
     """
 
     states: set[str] = field(default_factory=set)
@@ -51,7 +53,7 @@ class Tallies:
     sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SUMMED, 0))
     mix: Counter[tuple[str, str]] = field(default_factory=Counter)
     facts: Counter[tuple[str, str]] = field(default_factory=Counter)
-    fees: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    fees: dict[tuple[str, str], Counter[float]] = field(default_factory=dict)
 
     def add_version(self, figures: dict[str, Any], fact_rows: list[dict[str, Any]]) -> None:
         """Count one version, given its ``facts.figures_row`` and ``facts.fact_rows``."""
@@ -69,6 +71,4 @@ class Tallies:
             for row in fact_rows:
                 if row["dimension"] == "route":
                     key = (row["code"], figures["fee_currency"])
-                    self.fees.setdefault(key, []).append(figures["fee_amount"])
-        for amounts in self.fees.values():
-            amounts.sort()
+                    self.fees.setdefault(key, Counter())[figures["fee_amount"]] += 1

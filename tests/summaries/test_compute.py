@@ -10,11 +10,14 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reporting.summaries.compute import (
     BREAKDOWNS,
     MEASURES,
     RateTable,
+    SortedAmounts,
     quantile,
     summarise,
 )
@@ -139,6 +142,21 @@ def test_quantiles_interpolate_linearly_like_percentile_cont():
     assert [quantile([1.0, 2.0, 3.0, 4.0], p) for p in (0.25, 0.5, 0.75)] == [1.75, 2.5, 3.25]
     assert quantile([7.0], 0.25) == 7.0
     assert quantile([4000.0, 4500.0, 5000.0], 0.25) == 4250.0
+
+
+@given(st.lists(st.sampled_from([0.5, 100.0, 4500.0, 4500.5, 9000.0, 1e7]), min_size=1,
+                max_size=60),
+       st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]))
+def test_quantiles_of_counted_amounts_equal_those_of_the_expanded_list(stated, p):
+    # Cells keep fee amounts as amount -> count; their quantiles must be those of the
+    # sorted list of every stated amount, to the last bit (recompute compares them).
+    counted: dict[float, int] = {}
+    for amount in stated:
+        counted[amount] = counted.get(amount, 0) + 1
+    amounts = SortedAmounts(counted)
+    assert len(amounts) == len(stated)
+    assert [amounts[rank] for rank in range(len(stated))] == sorted(stated)
+    assert quantile(amounts, p) == quantile(sorted(stated), p)
 
 
 def test_fee_median_and_quartiles_per_route_and_currency(plain):
