@@ -90,24 +90,34 @@ def due_for_sending(session: Session, older_than: datetime, limit: int,
 
 
 def mark_sent(session: Session, ids: list[int], at: datetime) -> None:
-    """Record that these rows were handed to the broker at ``at``."""
+    """Record that these rows were handed to the broker at ``at``.
+
+    A row a worker holds (delivering it already) is skipped, not waited for: the sender
+    (an API request's after-commit hook) must not wait out a delivery, and a row being
+    delivered needs no record of its send (should the delivery fail, the sweep counts
+    from its creation or last recorded send)."""
     if ids:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
+        free = (select(OutboxMessage.id).where(OutboxMessage.id.in_(ids))
+                .with_for_update(skip_locked=True))
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(free)).values(
             dispatched_at=at, attempts=OutboxMessage.attempts + 1))
 
 
 def claim(session: Session, outbox_id: int) -> OutboxMessage | None:
     """The row, locked for this transaction, if it still needs doing; else None.
 
-    None when it is done, gone, or (PostgreSQL) locked by another worker delivering it
-    now: SKIP LOCKED answers at once instead of queueing behind that worker, which
-    either finishes the work or rolls back and leaves the row to the sweep. On SQLite
-    every transaction already holds the database's write lock (``reporting.db``).
+    None when it is done or gone. A row locked by someone else is waited for, not
+    skipped: the lock may be the sender's own ``mark_sent`` (a few milliseconds), and a
+    worker fast enough to meet it must not take the row for done, or the approval's
+    cells would wait for the sweep (minutes). When the holder is another worker
+    delivering the same row (a resend), PostgreSQL re-checks ``done_at`` once it
+    commits, so the work is done once. On SQLite every transaction already holds the
+    database's write lock (``reporting.db``).
     """
     return session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.done_at.is_(None))
-        .with_for_update(skip_locked=True)).one_or_none()
+        .with_for_update()).one_or_none()
 
 
 def deliver(unit: UnitOfWork, outbox_id: int, handlers: Mapping[str, Handler]) -> int | None:
