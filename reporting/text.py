@@ -26,6 +26,16 @@ def check_text(value: str) -> None:
         raise ValidationError("Text must be valid Unicode (no lone surrogates).") from None
 
 
+def is_text(value: str) -> bool:
+    """Whether ``value`` passes check_text: for values that arrive outside a schema (a
+    path segment, a decoded cursor), whose refusal is a 404 or a 422 of their own."""
+    try:
+        check_text(value)
+    except ValidationError:
+        return False
+    return True
+
+
 class Text(fields.String):
     """A string with no control characters and no lone surrogates."""
 

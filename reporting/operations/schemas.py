@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from reporting.operations.models import RUN_STATES
+from reporting.text import Text
 
 
 class RunSchema(Schema):
@@ -31,7 +32,7 @@ class RunPageSchema(Schema):
 
 
 class RunQuerySchema(Schema):
-    task = fields.String(validate=validate.Length(min=1, max=64), metadata={
+    task = Text(validate=validate.Length(min=1, max=64), metadata={
         "example": "publish_period"})
     state = fields.String(validate=validate.OneOf(RUN_STATES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

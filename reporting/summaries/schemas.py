@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from reporting.errors import DomainError
 from reporting.reports.schemas import PERIOD_PATTERN
 from reporting.summaries.cells import AUDIENCES
-from reporting.text import FullMatch
+from reporting.text import FullMatch, Text, is_text
 
 
 class ObservationSchema(Schema):
@@ -81,7 +81,7 @@ class SummaryPageSchema(Schema):
 
 
 class SummaryQuerySchema(Schema):
-    region = fields.String(validate=validate.Length(min=1, max=64), metadata={
+    region = Text(validate=validate.Length(min=1, max=64), metadata={
         "description": "M49 code (e.g. 035) or group slug (e.g. bali-process)"})
     period = fields.String(validate=FullMatch(PERIOD_PATTERN,
                                               error="Use YYYY, YYYY-Qn or YYYY-MM."), metadata={
@@ -116,6 +116,8 @@ def decode_cursor(cursor: str) -> tuple[str, str, str]:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, UnicodeDecodeError):
         raise InvalidCursor() from None
-    if not (isinstance(key, list) and len(key) == 3 and all(isinstance(p, str) for p in key)):
+    # is_text: a part with a NUL would reach the query and PostgreSQL would refuse it.
+    if not (isinstance(key, list) and len(key) == 3
+            and all(isinstance(p, str) and is_text(p) for p in key)):
         raise InvalidCursor()
     return key[0], key[1], key[2]

@@ -45,6 +45,7 @@ from reporting.summaries.cells import (
     region_cells,
 )
 from reporting.summaries.models import Summary, SummaryPublication
+from reporting.text import is_text
 from reporting.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -299,7 +300,7 @@ def get_summary(session: Session, principal: Principal, region: str, period: str
         text = str(periods.parse(period))
     except periods.InvalidPeriod:
         raise SummaryNotFound() from None
-    if text != period:
+    if text != period or not is_text(region):  # a NUL would reach PostgreSQL
         raise SummaryNotFound()
     wanted = (audience,) if audience is not None else AUDIENCES
     found = {row.audience: row for row in session.scalars(

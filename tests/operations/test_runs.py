@@ -113,3 +113,11 @@ def test_a_subject_is_claimed_once_and_a_rolled_back_claim_leaves_none(database)
     with database.session() as session:
         claims = session.scalars(select(TaskClaim).order_by(TaskClaim.subject)).all()
     assert [(c.subject, c.run_id) for c in claims] == [("2026-10", 2), ("2026-Q3", 1)]
+
+
+def test_a_task_filter_postgresql_cannot_hold_is_a_422_problem(client, database, make_token):
+    # PostgreSQL refuses a NUL in a query parameter; it must not reach the query.
+    response = client.get("/api/v1/runs?task=de%00liver",
+                          headers=bearer(make_token(None, "secretariat")))
+    assert response.status_code == 422
+    assert "task" in response.get_json()["errors"]

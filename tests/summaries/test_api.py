@@ -97,3 +97,22 @@ def test_the_list_pages_with_a_cursor_and_refuses_one_it_did_not_issue(client, s
 def test_a_token_without_the_summaries_scope_is_refused(client, summaries, make_token):
     response = get(client, make_token("IDN", "reporter", scopes=["reports:read"]), "/035/2024")
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("query", [
+    "?region=0%0035",
+    # A cursor this API never issued whose parts hold a NUL: base64 of ["\u0000","a","b"].
+    "?cursor=WyJcdTAwMDAiLCAiYSIsICJiIl0",
+])
+def test_text_postgresql_cannot_hold_in_a_filter_is_a_422(client, summaries, make_token,
+                                                          query):
+    # PostgreSQL refuses a NUL in a query parameter: the deep fuzzing found it as a 500.
+    response = get(client, make_token("IDN", "analyst"), query)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]
+
+
+def test_a_region_postgresql_cannot_hold_is_a_404_like_any_unknown_one(client, summaries,
+                                                                       make_token):
+    response = get(client, make_token("IDN", "analyst"), "/0%0035/2024")
+    assert response.status_code == 404
