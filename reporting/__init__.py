@@ -35,11 +35,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     from reporting.reports.guard import check_guard_configuration
     from reporting.summaries.api import blp as summaries_blp
     from reporting.summaries.api import sdmx_blp
+    from reporting.text import PathSegment
     from reporting.wiring import build_binding
     from workers import init_celery
 
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    # Before any route is added: every string path parameter refuses control characters.
+    app.url_map.converters["default"] = app.url_map.converters["string"] = PathSegment
     if settings.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_celery(app)
 
     api = Api(app)
+    api.register_converter(PathSegment, PathSegment.parameter_schema)
     app.register_blueprint(docs_assets)
     app.register_blueprint(problems_blp)
     for blueprint in (reports_blp, directory_blp, auth_blp, admin_blp, log_blp,

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_smorest.spec.plugins import unicodeconverter2paramschema
 from marshmallow import ValidationError, fields, validate
+from werkzeug.routing import Map, UnicodeConverter
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -57,3 +59,24 @@ class FullMatch(validate.Regexp):
         if self.regex.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
+
+
+class PathSegment(UnicodeConverter):
+    """The app's default path converter: one segment, as Werkzeug's, with no control
+    character, so a NUL in ``/regions/<code>/…`` makes the route not match (404) instead
+    of reaching PostgreSQL (a 500). Percent-decoding replaces invalid UTF-8, so a path
+    cannot carry a lone surrogate."""
+
+    def __init__(self, map: Map, minlength: int = 1, maxlength: int | None = None,
+                 length: int | None = None) -> None:
+        super().__init__(map, minlength, maxlength, length)
+        # The bounds stay as Werkzeug wrote them: flask-smorest reads them off the regex
+        # to publish minLength/maxLength.
+        self.regex = self.regex.replace("[^/]", r"[^/\x00-\x1f\x7f]", 1)
+
+    @staticmethod
+    def parameter_schema(converter: UnicodeConverter) -> dict[str, Any]:
+        """The OpenAPI schema of such a parameter: Werkzeug's bounds and the refusal, so
+        that a client (and a fuzzer) knows a control character is a 404."""
+        schema = unicodeconverter2paramschema(converter)
+        return {**schema, "pattern": "^[^\\u0000-\\u001f\\u007f]+$"}

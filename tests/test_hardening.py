@@ -66,3 +66,30 @@ def test_a_megabyte_of_narrative_is_refused_for_its_length_before_any_screening(
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"narrative": ["Longer than maximum length 4000."]}
+
+
+def test_a_control_character_in_any_string_path_parameter_is_a_404_problem(app, client,
+                                                                           make_token):
+    # Driven from the URL map, so a new route with a string parameter is covered: a NUL
+    # that reached a PostgreSQL query was a 500 (found by the deep fuzzing).
+    from reporting.text import PathSegment
+
+    secret = make_token(None, "secretariat")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        strings = [name for name, converter in rule._converters.items()
+                   if isinstance(converter, PathSegment)]
+        if not strings:
+            continue
+        values = {name: ("a%00b" if name in strings else "0b9f5a0e-6a51-4c5e-9d3c-"
+                                                          "2f1f0e8f4a11")
+                  for name in rule.arguments}
+        path = rule.rule
+        for name, value in values.items():
+            path = path.replace(f"<{name}>", value).replace(f"<uuid:{name}>", value)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, headers=bearer(secret), json={})
+            assert response.status_code == 404, (method, path)
+            assert response.mimetype == "application/problem+json"
+            checked += 1
+    assert checked >= 10
