@@ -20,10 +20,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Index, Integer, String, Text, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Index,
+    Integer,
+    String,
+    Text,
+    case,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reporting.db import Base, SequenceId, UTCDateTime, utcnow
@@ -73,14 +85,32 @@ class UnknownTopic(LookupError):
     """A row whose topic no handler serves (a newer API writing for older workers)."""
 
 
-def due_for_sending(session: Session, older_than: datetime, limit: int,
+# A row sent this many times and still not done waits the resend age times 2^(sends-1)
+# before the next send, at most 2^(RESEND_BACKOFF_STEPS-1) times the age (64 minutes at
+# the default two): a row whose work keeps failing, or that waits for a worker that is
+# down, is never given up on, but does not fill the queue with copies of itself. A send
+# that never reached the broker does not count, so a backlog from a broker outage goes
+# out at the first sweep after it ends.
+RESEND_BACKOFF_STEPS = 6
+
+
+def due_for_sending(session: Session, now: datetime, age: timedelta, limit: int,
                     after: int = 0) -> list[int]:
     """Ids (above ``after``) of rows not done whose last send (or, never sent, creation)
-    is before ``older_than``, oldest first.
+    is older than ``age``, doubled for every further send (``RESEND_BACKOFF_STEPS``),
+    oldest first.
 
     Counting from creation for never-sent rows keeps the sweep from racing the API's
     own send right after the commit.
     """
+    def before(sends: int) -> ColumnElement[datetime]:
+        return literal(now - age * 2 ** (sends - 1), UTCDateTime())
+
+    steps = range(2, RESEND_BACKOFF_STEPS)
+    older_than = case(*((OutboxMessage.attempts == sends, before(sends)) for sends in steps),
+                      (OutboxMessage.attempts >= RESEND_BACKOFF_STEPS,
+                       before(RESEND_BACKOFF_STEPS)),
+                      else_=before(1))
     last_send = func.coalesce(OutboxMessage.dispatched_at, OutboxMessage.created_at)
     return list(session.scalars(
         select(OutboxMessage.id)

@@ -175,7 +175,8 @@ def deliver(self: Any, outbox_id: int) -> Outcome:
              **RETRYING)
 @recorded
 def sweep_outbox(self: Any) -> Outcome:
-    """Send again every outbox row not done whose last send is older than the resend age.
+    """Send again every outbox row not done whose last send is older than the resend age
+    (doubled for each send already made, up to a cap: ``outbox.RESEND_BACKOFF_STEPS``).
 
     One pass over the backlog in id order, a batch at a time, until its end or a failed
     send (the broker went away: the next sweep goes on).
@@ -184,7 +185,7 @@ def sweep_outbox(self: Any) -> Outcome:
     due = sent = last = 0
     while True:
         with self.unit() as unit:
-            ids = outbox.due_for_sending(unit.session, utcnow() - age, SWEEP_BATCH, last)
+            ids = outbox.due_for_sending(unit.session, utcnow(), age, SWEEP_BATCH, last)
         if not ids:
             break
         last = ids[-1]
