@@ -71,9 +71,9 @@ def _invalid_part_not_sent(case: Case) -> bool:
 
 # Two depths. The default run makes a quick, derandomized pass on both databases: the same
 # cases every time, so a failure there is a regression anyone can reproduce. The deep
-# pass (``pytest -m fuzz_deep``, which .ci/run adds) draws new random cases on every run,
-# many more of them, on PostgreSQL only: running the same cases on a second database
-# found nothing the first did not, and doubled the suite's longest part.
+# pass (``pytest -m fuzz_deep``) draws new random cases on every run, many more of them,
+# on PostgreSQL only: running the same cases on a second database found nothing the first
+# did not, and doubled the suite's longest part. .ci/run adds it with a fixed seed.
 QUICK = settings(max_examples=12, deadline=None, derandomize=True,
                  suppress_health_check=list(HealthCheck))
 DEEP = settings(max_examples=100, deadline=None, derandomize=False,
