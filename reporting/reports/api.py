@@ -117,7 +117,10 @@ def _resource(outcome: service.Outcome) -> dict[str, Any]:
     return {"id": report.id, "state": report.state_iso3, "version": version.version,
             "status": outcome.status, "sharing": report.sharing,
             "approved_version": report.approved_version,
-            "created_at": report.created_at, "updated_at": report.updated_at,
+            # Another state's updated_at is when its approved version was received: the
+            # report's own moves with an amendment awaiting review, which it must not see.
+            "created_at": report.created_at,
+            "updated_at": report.updated_at if outcome.owner_view else version.received_at,
             "content_sha256": version.content_sha256, "report": service.parse_body(version),
             **({"return_reason": outcome.return_reason} if outcome.return_reason else {})}
 

@@ -331,7 +331,9 @@ class ReportResourceSchema(Schema):
         "description": "The newest approved version: the one summaries count unless the "
                        "report is withdrawn (null while none is approved)."})
     created_at = fields.DateTime(required=True)
-    updated_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True, metadata={
+        "description": "The owning state: the last change of any kind. Another state: when "
+                       "the version it sees was received."})
     content_sha256 = fields.String(required=True)
     report = StoredReport(ReportSchema, required=True)
     return_reason = fields.String(metadata={

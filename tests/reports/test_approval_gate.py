@@ -87,6 +87,8 @@ def test_others_see_the_approved_version_while_an_amendment_awaits_review(
     approved = submit_approved(client, idn, report(**{
         "sharing": "all_members", "incident.transport_mode": "sea",
         "route.origin_countries": ["AFG"]}))
+    secret = others[reader]
+    before = client.get(f"/api/v1/reports/{approved['id']}", headers=bearer(secret)).get_json()
     amended = client.post(f"/api/v1/reports/{approved['id']}/versions", headers=bearer(idn),
                           json=report(**{"sharing": "all_members",
                                          "incident.transport_mode": "air",
@@ -95,10 +97,11 @@ def test_others_see_the_approved_version_while_an_amendment_awaits_review(
                                          "narrative": "Corrected: an air arrival."}))
     assert amended.status_code == 201, amended.get_json()
     assert amended.get_json()["status"] == "submitted"
-    secret = others[reader]
     single, versions, listed, receipts = read(client, secret, approved["id"])
     seen = single.get_json()
     assert (seen["version"], seen["status"]) == (1, "approved")
+    # Not even the time tells that something awaits review.
+    assert seen["updated_at"] == listed[0]["updated_at"] == before["updated_at"]
     assert seen["report"]["incident"]["transport_mode"] == "sea"
     assert seen["content_sha256"] == approved["receipt"]["content_sha256"]
     assert (versions.get_json()["status"],
