@@ -13,7 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -173,3 +183,22 @@ def request_session() -> Session:
     if "vrs_session" not in g:
         g.vrs_session = get_database().sessions()
     return g.vrs_session
+
+
+def upsert(session: Session, table: Table, key_columns: list[str],
+           rows: list[dict[str, Any]], *, unless_older: bool = False) -> None:
+    """Insert ``rows`` (one executemany), or replace the stored row of the same key.
+
+    ``unless_older``: not when the stored row was computed from a larger log (column
+    ``tree_size``): for derived rows two workers may compute at once, the later log
+    position must win whichever commits last. ON CONFLICT DO UPDATE … WHERE, which both
+    engines have, written per dialect: SQLAlchemy's insert has no portable upsert."""
+    if not rows:
+        return
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=key_columns,
+        set_={name: statement.excluded[name] for name in rows[0] if name not in key_columns},
+        where=(statement.excluded.tree_size >= table.c.tree_size) if unless_older else None)
+    session.connection().execute(statement, rows)

@@ -47,7 +47,12 @@ from reporting.reports.models import (
     VersionFact,
     VersionFigures,
 )
-from reporting.summaries.models import Summary, SummaryPublication
+from reporting.summaries.models import (
+    Summary,
+    SummaryGroup,
+    SummaryGroupYear,
+    SummaryPublication,
+)
 from reporting.wiring import make_ledger
 from workers import init_celery
 
@@ -61,7 +66,8 @@ POSTGRES_URL = os.environ.get(
     f"postgresql+psycopg://postgres@127.0.0.1:5432/openvrs_test_{os.getpid()}")
 
 # Children before parents, so deleting in this order never trips a foreign key.
-REPORT_AND_LOG_TABLES = (Summary, SummaryPublication, OutboxMessage, VersionFact,
+REPORT_AND_LOG_TABLES = (Summary, SummaryPublication, SummaryGroup, SummaryGroupYear,
+                         OutboxMessage, VersionFact,
                          VersionFigures, IdempotencyKey, ReportEvent, ReportVersion, Report,
                          LogNode, LogLeaf, TreeHead, Cosignature,
                          TaskRun, TaskClaim)

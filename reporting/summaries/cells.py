@@ -31,6 +31,10 @@ REGION_AUDIENCE = "region"
 ALL_MEMBERS_AUDIENCE = "all_members"
 AUDIENCES = (REGION_AUDIENCE, ALL_MEMBERS_AUDIENCE)
 
+# What one report's version falls in: (state, year, quarter, month or 0 when the date is
+# known to the quarter only). With a sharing level, a group (``queries.Group``).
+GroupKey = tuple[str, int, int, int]
+
 # The sharing levels (reports.sharing) whose reports reach each audience.
 AUDIENCE_LEVELS: dict[str, tuple[str, ...]] = {
     REGION_AUDIENCE: ("region", "all_members"),
@@ -94,14 +98,21 @@ def stored_cells(session: Session, period_texts: Iterable[str] | None = None) ->
     return [Cell(*row) for row in session.execute(query)]
 
 
-def dirty_cells(session: Session, report_id: str) -> set[Cell]:
-    """The cells a change of report ``report_id`` may have changed (see module doc)."""
-    rows = session.execute(
-        select(VersionFigures.state_iso3, VersionFigures.incident_year,
-               VersionFigures.incident_quarter, VersionFigures.incident_month)
-        .where(VersionFigures.report_id == report_id)).all()
-    if not rows:
+def report_groups(session: Session, report_id: str) -> set[GroupKey]:
+    """The groups (state, year, quarter, month or 0) every approved version of report
+    ``report_id`` falls in: those a change of it may have changed."""
+    return {(state, year, quarter, month or 0) for state, year, quarter, month in
+            session.execute(
+                select(VersionFigures.state_iso3, VersionFigures.incident_year,
+                       VersionFigures.incident_quarter, VersionFigures.incident_month)
+                .where(VersionFigures.report_id == report_id))}
+
+
+def dirty_cells(session: Session, keys: set[GroupKey]) -> set[Cell]:
+    """The cells a change in the groups ``keys`` may have changed (see module doc)."""
+    if not keys:
         return set()
+    rows = [(state, year, quarter, month or None) for state, year, quarter, month in keys]
     cells = _cells_of(rows, regions_by_state(session, {row[0] for row in rows}))
     return _with_stored_next(session, cells)
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, cast, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from reporting.directory.models import RegionMembership
@@ -29,7 +29,7 @@ from reporting.reports.facts import ROUTE
 from reporting.reports.lifecycle import WITHDRAWN
 from reporting.reports.models import Report, ReportVersion, VersionFact, VersionFigures
 from reporting.summaries import periods
-from reporting.summaries.cells import AUDIENCE_LEVELS, Cell, audiences_reached
+from reporting.summaries.cells import AUDIENCE_LEVELS, Cell, GroupKey, audiences_reached
 from reporting.summaries.tallies import INCIDENT_MIX, SUMMED, Tallies
 
 # Booleans are summed as the number of reports where they hold (Tallies.sums).
@@ -40,29 +40,6 @@ Group = tuple[str, int, int, int | None, str]
 _GROUP_COLUMNS = (VersionFigures.state_iso3, VersionFigures.incident_year,
                   VersionFigures.incident_quarter, VersionFigures.incident_month,
                   Report.sharing)
-
-
-@dataclass
-class Aggregates:
-    """The tallies of each requested cell (empty ones included) and, per cell, the
-    highest log index of a counted version's receipt (-1 when nothing counts): a stored
-    summary whose basis is not beyond it cannot be recomputed from its basis."""
-
-    tallies: dict[Cell, Tallies] = field(default_factory=dict)
-    newest_receipt: dict[Cell, int] = field(default_factory=dict)
-
-
-def _counted(query: Select[Any], states: list[str] | None, years: list[int] | None
-             ) -> Select[Any]:
-    """``query`` over version_figures restricted to the counted versions."""
-    query = (query.join(Report, and_(Report.id == VersionFigures.report_id,
-                                     Report.approved_version == VersionFigures.version))
-             .where(Report.status != WITHDRAWN, Report.sharing.in_(_SHARED)))
-    if states is not None:
-        query = query.where(VersionFigures.state_iso3.in_(states))
-    if years is not None:
-        query = query.where(VersionFigures.incident_year.in_(years))
-    return query
 
 
 class _Targets:
@@ -88,28 +65,59 @@ class _Targets:
         return found
 
 
-def aggregate(session: Session, cells: Iterable[Cell], *, everything: bool = False
-              ) -> Aggregates:
-    """The tallies of ``cells``. ``everything``: the cells are (nearly) all cells, so the
-    queries scan all counted versions rather than filter by state and year."""
-    wanted = set(cells)
-    result = Aggregates(tallies={cell: Tallies() for cell in wanted},
-                        newest_receipt=dict.fromkeys(wanted, -1))
-    if not wanted:
-        return result
-    members: dict[str, set[str]] = {}
-    for region, state in session.execute(
-            select(RegionMembership.region_code, RegionMembership.country_iso3)
-            .where(RegionMembership.region_code.in_(sorted({c.region for c in wanted})))):
-        members.setdefault(region, set()).add(state)
-    states = sorted(set().union(*members.values())) if members else []
-    if not states:
-        return result
-    years = sorted({periods.parse(cell.period).year for cell in wanted})
-    target = _Targets(wanted, members)
-    scope: tuple[list[str] | None, list[int] | None] = (
-        (None, None) if everything else (states, years))
+@dataclass
+class Aggregates:
+    """The tallies of each requested cell (empty ones included) and, per cell, the
+    highest log index of a counted version's receipt (-1 when nothing counts): a stored
+    summary whose basis is not beyond it cannot be recomputed from its basis."""
 
+    tallies: dict[Cell, Tallies] = field(default_factory=dict)
+    newest_receipt: dict[Cell, int] = field(default_factory=dict)
+
+
+@dataclass
+class Groups:
+    """The tallies of each group that has counted versions, and each group's highest log
+    index of a counted version's receipt (missing for a group only a later query of
+    ``group_tallies`` saw: see ``groups.store``)."""
+
+    tallies: dict[Group, Tallies] = field(default_factory=dict)
+    newest_receipt: dict[Group, int] = field(default_factory=dict)
+
+    def tallies_of(self, group: Group) -> Tallies:
+        found = self.tallies.get(group)
+        if found is None:
+            found = self.tallies[group] = Tallies(states={group[0]})
+        return found
+
+
+def _counted(query: Select[Any], where: ColumnElement[bool] | None) -> Select[Any]:
+    """``query`` over version_figures restricted to the counted versions."""
+    query = (query.join(Report, and_(Report.id == VersionFigures.report_id,
+                                     Report.approved_version == VersionFigures.version))
+             .where(Report.status != WITHDRAWN, Report.sharing.in_(_SHARED)))
+    return query if where is None else query.where(where)
+
+
+def scope(pairs: Iterable[tuple[str, int]] = (), keys: Iterable[GroupKey] = ()
+          ) -> ColumnElement[bool]:
+    """The versions of the (state, year) ``pairs`` and of the exact (state, year, quarter,
+    month or 0) ``keys``."""
+    parts = []
+    if pairs := sorted(set(pairs)):
+        parts.append(tuple_(VersionFigures.state_iso3, VersionFigures.incident_year
+                            ).in_(pairs))
+    if keys := sorted(set(keys)):
+        parts.append(tuple_(VersionFigures.state_iso3, VersionFigures.incident_year,
+                            VersionFigures.incident_quarter,
+                            func.coalesce(VersionFigures.incident_month, 0)).in_(keys))
+    return or_(*parts) if parts else false()
+
+
+def group_tallies(session: Session, where: ColumnElement[bool] | None = None) -> Groups:
+    """The tallies of every group of counted versions (those matching ``where``): one
+    grouped query per kind of figure."""
+    result = Groups()
     sums = [func.sum(cast(getattr(VersionFigures, name), Integer)) if name in _BOOLEANS
             else func.sum(getattr(VersionFigures, name)) for name in SUMMED]
     figures = _counted(
@@ -117,38 +125,34 @@ def aggregate(session: Session, cells: Iterable[Cell], *, everything: bool = Fal
         .select_from(VersionFigures)
         .join(ReportVersion, and_(ReportVersion.report_id == VersionFigures.report_id,
                                   ReportVersion.version == VersionFigures.version)),
-        *scope).group_by(*_GROUP_COLUMNS)
+        where).group_by(*_GROUP_COLUMNS)
     for row in session.execute(figures):
         group, (count, newest, *totals) = tuple(row[:5]), row[5:]
-        for cell in target(group):
-            tallies = result.tallies[cell]
-            tallies.states.add(group[0])
-            tallies.incidents += count
-            for name, total in zip(SUMMED, totals, strict=True):
-                if total is not None:
-                    tallies.sums[name] += total
-            result.newest_receipt[cell] = max(result.newest_receipt[cell], newest)
+        tallies = result.tallies_of(group)
+        tallies.incidents += count
+        for name, total in zip(SUMMED, totals, strict=True):
+            if total is not None:
+                tallies.sums[name] += total
+        result.newest_receipt[group] = newest
 
     mix_columns = [getattr(VersionFigures, name) for name in INCIDENT_MIX]
     mix = _counted(select(*_GROUP_COLUMNS, *mix_columns, func.count())
-                   .select_from(VersionFigures), *scope).group_by(*_GROUP_COLUMNS, *mix_columns)
+                   .select_from(VersionFigures), where).group_by(*_GROUP_COLUMNS, *mix_columns)
     for row in session.execute(mix):
         group, codes, count = tuple(row[:5]), row[5:-1], row[-1]
-        for cell in target(group):
-            counter = result.tallies[cell].mix
-            for name, code in zip(INCIDENT_MIX, codes, strict=True):
-                counter[(name, code)] += count
+        counter = result.tallies_of(group).mix
+        for name, code in zip(INCIDENT_MIX, codes, strict=True):
+            counter[(name, code)] += count
 
     fact_join = and_(VersionFact.report_id == VersionFigures.report_id,
                      VersionFact.version == VersionFigures.version)
     facts = _counted(select(*_GROUP_COLUMNS, VersionFact.dimension, VersionFact.code,
                             func.sum(VersionFact.count))
-                     .select_from(VersionFigures).join(VersionFact, fact_join), *scope
+                     .select_from(VersionFigures).join(VersionFact, fact_join), where
                      ).group_by(*_GROUP_COLUMNS, VersionFact.dimension, VersionFact.code)
     for row in session.execute(facts):
         group, dimension, code, count = tuple(row[:5]), row[5], row[6], row[7]
-        for cell in target(group):
-            result.tallies[cell].facts[(dimension, code)] += count
+        result.tallies_of(group).facts[(dimension, code)] += count
 
     # Stated fees repeat (round amounts), so each distinct amount comes once with how
     # many times it was stated: the same multiset in far fewer rows than one per report.
@@ -157,10 +161,53 @@ def aggregate(session: Session, cells: Iterable[Cell], *, everything: bool = Fal
     fees = _counted(select(*fee_columns, func.count())
                     .select_from(VersionFigures)
                     .join(VersionFact, and_(fact_join, VersionFact.dimension == ROUTE))
-                    .where(VersionFigures.fee_amount.is_not(None)), *scope
+                    .where(VersionFigures.fee_amount.is_not(None)), where
                     ).group_by(*fee_columns)
     for row in session.execute(fees):
         group, route, currency, amount, times = tuple(row[:5]), row[5], row[6], row[7], row[8]
-        for cell in target(group):
-            result.tallies[cell].fees.setdefault((route, currency), Counter())[amount] += times
+        result.tallies_of(group).fees.setdefault((route, currency), Counter())[amount] += times
     return result
+
+
+def members(session: Session, regions: Iterable[str]) -> dict[str, set[str]]:
+    """The member states of each of ``regions`` (those with members)."""
+    found: dict[str, set[str]] = {}
+    for region, state in session.execute(
+            select(RegionMembership.region_code, RegionMembership.country_iso3)
+            .where(RegionMembership.region_code.in_(sorted(set(regions))))):
+        found.setdefault(region, set()).add(state)
+    return found
+
+
+def merge(groups: Groups, cells: Iterable[Cell], members: dict[str, set[str]]
+          ) -> Aggregates:
+    """The tallies of ``cells``: each group added to every cell it falls in, in group
+    order (so sums of fractional figures come out the same whatever fetched them)."""
+    wanted = set(cells)
+    result = Aggregates(tallies={cell: Tallies() for cell in wanted},
+                        newest_receipt=dict.fromkeys(wanted, -1))
+    target = _Targets(wanted, members)
+    for group in sorted(groups.tallies, key=_group_order):
+        tallies, newest = groups.tallies[group], groups.newest_receipt.get(group, -1)
+        for cell in target(group):
+            result.tallies[cell].add(tallies)
+            result.newest_receipt[cell] = max(result.newest_receipt[cell], newest)
+    return result
+
+
+def _group_order(group: Group) -> tuple[str, int, int, int, str]:
+    state, year, quarter, month, sharing = group
+    return state, year, quarter, month or 0, sharing
+
+
+def aggregate(session: Session, cells: Iterable[Cell], *, everything: bool = False
+              ) -> Aggregates:
+    """The tallies of ``cells`` straight from the report tables, stored groups unused
+    (what ``summaries.groups`` must agree with). ``everything``: the cells are (nearly)
+    all cells, so the queries scan all counted versions rather than filter."""
+    wanted = set(cells)
+    found = members(session, {cell.region for cell in wanted})
+    states = set().union(*found.values()) if found else set()
+    years = {periods.parse(cell.period).year for cell in wanted}
+    where = None if everything else scope({(s, y) for s in states for y in years})
+    return merge(group_tallies(session, where), wanted, found)

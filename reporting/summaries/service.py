@@ -31,18 +31,21 @@ from sqlalchemy.orm import Session
 
 from reporting.accounts.roles import SECRETARIAT
 from reporting.accounts.service import Principal
-from reporting.db import UTCDateTime, utcnow
+from reporting.db import UTCDateTime, upsert, utcnow
 from reporting.directory.models import Region, RegionMembership
 from reporting.errors import DomainError
-from reporting.summaries import compute, documents, periods, queries
+from reporting.ledger.log import tree_size
+from reporting.summaries import compute, documents, groups, periods, queries
 from reporting.summaries.cells import (
     ALL_MEMBERS_AUDIENCE,
     AUDIENCES,
     REGION_AUDIENCE,
     Cell,
+    GroupKey,
     all_cells,
     dirty_cells,
     region_cells,
+    report_groups,
 )
 from reporting.summaries.models import Summary, SummaryPublication
 from reporting.text import is_text
@@ -119,23 +122,6 @@ def _stored(session: Session, cells: list[Cell], everything: bool) -> dict[Cell,
 _KEY_COLUMNS = ("region", "period", "audience")
 
 
-def _upsert(session: Session, rows: list[dict[str, object]]) -> None:
-    """Insert or replace cells' summaries (one executemany), never with an older basis than
-    the stored one (two workers refreshing one cell: the later log position wins,
-    whichever commits last)."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    table = Summary.__table__
-    statement = module.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(_KEY_COLUMNS),
-        set_={name: statement.excluded[name] for name in rows[0] if name not in _KEY_COLUMNS},
-        where=statement.excluded.tree_size >= table.c.tree_size)
-    session.connection().execute(statement, rows)
-
-
 def _previous(cell: Cell) -> Cell | None:
     before = periods.parse(cell.period).previous()
     if before.year < periods.FIRST_YEAR:
@@ -143,19 +129,48 @@ def _previous(cell: Cell) -> Cell | None:
     return Cell(cell.region, str(before), cell.audience)
 
 
-def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
-             ) -> tuple[int, list[Cell]]:
-    """Recompute ``cells``; returns how many were rewritten and which differed from
-    (or were missing in) the store."""
-    if not cells:
-        return 0, []
+def _aggregate(session: Session, cells: set[Cell], stale: set[GroupKey], *,
+               everything: bool) -> queries.Aggregates:
+    """The tallies of ``cells``, merged from their groups (``summaries.groups``).
+
+    The groups of ``stale`` (those a changed report falls in), of states' years not
+    stored yet, or of everything (``everything``: the rebuild) are computed from the
+    report tables and stored first; the others are read as stored.
+    """
+    # Read before the groups are computed: a row labelled with it holds at least the
+    # versions logged so far, so a later worker's row (larger label) replaces it.
+    floor = tree_size(session)
+    members = queries.members(session, {cell.region for cell in cells})
+    if everything:
+        fresh = queries.group_tallies(session)
+        groups.store(session, fresh, tree_size=floor, everything=True)
+        return queries.merge(fresh, cells, members)
+    states = set().union(*members.values()) if members else set()
+    years = {periods.parse(cell.period).year for cell in cells}
+    pairs = {(state, year) for state in states for year in years}
+    missing = pairs - groups.complete(session, pairs)
+    # A stale group whose year is not stored is recomputed with its year; one whose state
+    # is in no region of ``cells`` still is, for when the state joins one.
+    keys = {key for key in stale if key[:2] not in missing}
+    if missing or keys:
+        fresh = queries.group_tallies(session, queries.scope(missing, keys))
+        groups.store(session, fresh, tree_size=floor, pairs=missing, keys=keys)
+    return queries.merge(groups.load(session, pairs), cells, members)
+
+
+def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool,
+             stale: set[GroupKey] | None = None) -> tuple[int, list[Cell]]:
+    """Recompute ``cells`` (after the groups ``stale`` changed); returns how many were
+    rewritten and which differed from (or were missing in) the store."""
     session = unit.session
-    k = unit.binding.settings.summary_k
-    rates = load_rates(unit.binding.settings.summary_rates)
     ordered = sorted(cells)
     before = {cell: _previous(cell) for cell in ordered}
-    aggregates = queries.aggregate(
-        session, cells | {p for p in before.values() if p is not None}, everything=everything)
+    aggregates = _aggregate(session, cells | {p for p in before.values() if p is not None},
+                            stale or set(), everything=everything)
+    if not cells:
+        return 0, []
+    k = unit.binding.settings.summary_k
+    rates = load_rates(unit.binding.settings.summary_rates)
     stored = _stored(session, ordered, everything)
     names = dict(session.execute(select(Region.code, Region.name).where(
         Region.code.in_(sorted({cell.region for cell in cells})))).all())
@@ -197,20 +212,24 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool
                      "root_hash": basis.root_hash, "computed_at": now, "k": k,
                      "rules_version": compute.RULES_VERSION})
     for start in range(0, len(rows), _CHUNK):
-        _upsert(session, rows[start:start + _CHUNK])
+        upsert(session, Summary.__table__, list(_KEY_COLUMNS), rows[start:start + _CHUNK],
+               unless_older=True)
     return len(rows), differed
 
 
-def refresh_cells(unit: UnitOfWork, cells: Iterable[Cell]) -> int:
-    """Recompute the given cells and store those that changed; returns cells written."""
-    written, _ = _refresh(unit, set(cells), everything=False)
+def refresh_cells(unit: UnitOfWork, cells: Iterable[Cell],
+                  stale: Iterable[GroupKey] = ()) -> int:
+    """Recompute the given cells (after the groups ``stale`` changed: their reports did)
+    and store those that changed; returns cells written."""
+    written, _ = _refresh(unit, set(cells), everything=False, stale=set(stale))
     return written
 
 
 def apply_change(unit: UnitOfWork, report_id: str) -> int:
-    """Refresh the cells a change of report ``report_id`` touches (``cells.dirty_cells``);
-    returns cells written. An unknown or never-approved report touches none."""
-    return refresh_cells(unit, dirty_cells(unit.session, report_id))
+    """Refresh the groups report ``report_id`` falls in and the cells they touch
+    (``cells.dirty_cells``); returns cells written. An unknown report touches none."""
+    keys = report_groups(unit.session, report_id)
+    return refresh_cells(unit, dirty_cells(unit.session, keys), keys)
 
 
 def refresh_region(unit: UnitOfWork, region: str) -> int:

@@ -11,6 +11,7 @@ so both paths are tested for equal tallies on the same reports.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,3 +73,42 @@ class Tallies:
                 if row["dimension"] == "route":
                     key = (row["code"], figures["fee_currency"])
                     self.fees.setdefault(key, Counter())[figures["fee_amount"]] += 1
+
+    def add(self, other: Tallies) -> None:
+        """Add another set of tallies (a group's into the cell it falls in)."""
+        self.states |= other.states
+        self.incidents += other.incidents
+        for name, value in other.sums.items():
+            self.sums[name] += value
+        self.mix.update(other.mix)
+        self.facts.update(other.facts)
+        for key, amounts in other.fees.items():
+            self.fees.setdefault(key, Counter()).update(amounts)
+
+    def to_json(self) -> str:
+        """The tallies as JSON text, the same text for equal tallies (entries sorted), so
+        a stored copy is compared as text."""
+        return json.dumps({
+            "states": sorted(self.states), "incidents": self.incidents, "sums": self.sums,
+            "mix": sorted(([*key, n] for key, n in self.mix.items() if n), key=_order),
+            "facts": sorted(([*key, n] for key, n in self.facts.items() if n), key=_order),
+            "fees": sorted(([*key, sorted([amount, n] for amount, n in amounts.items() if n)]
+                            for key, amounts in self.fees.items() if any(amounts.values())),
+                           key=_order),
+        }, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Tallies:
+        data = json.loads(text)
+        tallies = cls(states=set(data["states"]), incidents=data["incidents"])
+        tallies.sums.update(data["sums"])
+        tallies.mix = Counter({(name, code): n for name, code, n in data["mix"]})
+        tallies.facts = Counter({(dimension, code): n for dimension, code, n in data["facts"]})
+        tallies.fees = {(route, currency): Counter(dict(amounts))
+                        for route, currency, amounts in data["fees"]}
+        return tallies
+
+
+def _order(entry: list[Any]) -> list[tuple[bool, Any]]:
+    """Sort key of a serialised entry: its key parts, a missing code (None) first."""
+    return [(part is not None, part) for part in entry[:2]]

@@ -1,0 +1,109 @@
+"""Stored group tallies (summaries.groups): what the cells are merged from must always
+equal what the report tables say, through changes, upgrades and format changes."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import delete, select, update
+
+from reporting.summaries import groups, queries, service
+from reporting.summaries.models import SummaryGroup, SummaryGroupYear
+from reporting.summaries.tallies import Tallies
+
+
+def stored_groups(database) -> dict[tuple, tuple[str, int]]:
+    with database.session() as session:
+        return {(g.state_iso3, g.year, g.quarter, g.month, g.sharing):
+                (g.tallies, g.newest_receipt) for g in session.scalars(select(SummaryGroup))}
+
+
+def recomputed_groups(database) -> dict[tuple, tuple[str, int]]:
+    with database.session() as session:
+        fresh = queries.group_tallies(session)
+    return {(state, year, quarter, month or 0, sharing):
+            (fresh.tallies[group].to_json(), fresh.newest_receipt[group])
+            for group in fresh.tallies
+            for state, year, quarter, month, sharing in [group]}
+
+
+def test_stored_groups_equal_the_report_tables_after_a_random_sequence(world, database):
+    rng = random.Random(20261206)  # noqa: S311 - seeded test data
+    owned: dict[str, list[str]] = {"IDN": [], "MYS": [], "AUS": []}
+    for _ in range(30):
+        state = rng.choice(tuple(owned))
+        action = rng.choice(("submit", "submit", "amend", "withdraw", "lower"))
+        date = rng.choice(("2024-01-10", "2024-03-15", "2024-11-30", "2025-02-01"))
+        sharing = rng.choice(("region", "all_members"))
+        fee = {"smuggled_migrants.fee_per_person": {
+            "amount": rng.choice((500, 1000, 2500)), "currency": "USD"}}
+        if action == "submit" or not owned[state]:
+            report_id = world.submit(state, date=date, sharing=sharing, **fee)
+            owned[state].append(report_id)
+        elif action == "amend":
+            report_id = rng.choice(owned[state])
+            world.amend(state, report_id, date=date, sharing=sharing, **fee)
+        elif action == "withdraw":
+            report_id = owned[state].pop(rng.randrange(len(owned[state])))
+            world.withdraw(state, report_id)
+        else:
+            report_id = rng.choice(owned[state])
+            response = world.client.post(
+                f"/api/v1/reports/{report_id}/sharing", json={"sharing": "national"},
+                headers={"Authorization": f"Bearer {world.admins[state]}"})
+            if response.status_code != 200:  # national already
+                continue
+        world.change(report_id)
+        assert stored_groups(database) == recomputed_groups(database)
+    assert stored_groups(database)  # the sequence left counted reports
+
+
+def test_years_not_marked_complete_are_computed_before_they_are_read(world, database):
+    # As after the upgrade that added the tables: summaries exist, no group does.
+    first = world.submit("IDN", date="2024-03-15")
+    world.change(first)
+    with database.session() as session:
+        session.execute(delete(SummaryGroup))
+        session.execute(delete(SummaryGroupYear))
+    second = world.submit("MYS", date="2024-05-02")
+    world.change(second)
+    assert stored_groups(database) == recomputed_groups(database)
+    assert world.run(service.rebuild).differences == []
+
+
+def test_a_format_change_recomputes_a_stored_year_instead_of_reading_it(world, database):
+    report_id = world.submit("IDN", date="2024-03-15")
+    world.change(report_id)
+    wrong = Tallies(states={"IDN"}, incidents=99).to_json()
+    with database.session() as session:
+        session.execute(update(SummaryGroup).values(tallies=wrong))
+        session.execute(update(SummaryGroupYear).values(format=groups.FORMAT - 1))
+    other = world.submit("MYS", date="2024-04-20")
+    world.change(other)
+    assert stored_groups(database) == recomputed_groups(database)
+    assert world.run(service.rebuild).differences == []
+
+
+def test_the_rebuild_repairs_a_stored_group_and_the_cells_merged_from_it(world, database):
+    report_id = world.submit("IDN", date="2024-03-15")
+    world.change(report_id)
+    wrong = Tallies(states={"IDN"}, incidents=99).to_json()
+    with database.session() as session:
+        session.execute(update(SummaryGroup).values(tallies=wrong))
+    world.change(world.submit("MYS", date="2024-04-20"))  # merges the wrong IDN group
+    result = world.run(service.rebuild)
+    assert "035/2024/region" in result.differences
+    assert stored_groups(database) == recomputed_groups(database)
+    assert world.run(service.rebuild).differences == []
+
+
+def test_tallies_survive_their_json_text_unchanged():
+    tallies = Tallies(states={"IDN", "MYS"}, incidents=3)
+    tallies.sums["migrants_total"] = 41
+    tallies.sums["assets_frozen_usd"] = 1250.5
+    tallies.mix[("transport_mode", "sea")] = 3
+    tallies.facts[("route", "AFG-IDN")] = 2
+    tallies.fees[("AFG-IDN", "USD")] = {2500.0: 2, 1000.5: 1}  # type: ignore[assignment]
+    again = Tallies.from_json(tallies.to_json())
+    assert again == tallies
+    assert again.to_json() == tallies.to_json()
