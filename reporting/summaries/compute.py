@@ -255,7 +255,11 @@ def _fees(tallies: Tallies, k: int, rates: RateTable | None
     route when ``rates`` is given. Fee figures of fewer than k reports are suppressed (C)."""
     out: list[tuple[Key, int | float, str]] = []
     converted: dict[str, Counter[float]] = {}
-    for (route, currency), stated in sorted(tallies.fees.items()):
+    by_route: dict[tuple[str, str], dict[float, int]] = {}
+    for (route, currency, amount), times in tallies.fees.items():
+        if times:
+            by_route.setdefault((route, currency), {})[amount] = times
+    for (route, currency), stated in sorted(by_route.items()):
         amounts = SortedAmounts(stated)
         free = len(amounts) >= k
         status = FREE if free else PRIMARY

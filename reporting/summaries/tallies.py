@@ -43,10 +43,10 @@ class Tallies:
       ``assets_frozen_usd`` sums only the reports that state it).
     * ``mix``: (figures column of ``INCIDENT_MIX``, code) → incidents.
     * ``facts``: (version_facts dimension, code) → summed ``count`` (facts.DIMENSIONS).
-    * ``fees``: (route code, currency) → each fee amount stated by the counted reports on
-      that route → how many stated it (a report with two origins has two routes and
-      counts on each). Amounts repeat (round figures), so a year cell of 10⁵ reports
-      keeps a few hundred entries, not 10⁵.
+    * ``fees``: (route code, currency, fee amount) → how many counted reports stated that
+      amount on that route (a report with two origins has two routes and counts on
+      each). Amounts repeat (round figures), so a year cell of 10⁵ reports keeps a few
+      hundred entries, not 10⁵; one flat counter, so adding tallies is one update.
     """
 
     states: set[str] = field(default_factory=set)
@@ -54,7 +54,7 @@ class Tallies:
     sums: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SUMMED, 0))
     mix: Counter[tuple[str, str]] = field(default_factory=Counter)
     facts: Counter[tuple[str, str]] = field(default_factory=Counter)
-    fees: dict[tuple[str, str], Counter[float]] = field(default_factory=dict)
+    fees: Counter[tuple[str, str, float]] = field(default_factory=Counter)
 
     def add_version(self, figures: dict[str, Any], fact_rows: list[dict[str, Any]]) -> None:
         """Count one version, given its ``facts.figures_row`` and ``facts.fact_rows``."""
@@ -71,8 +71,8 @@ class Tallies:
         if figures["fee_amount"] is not None:
             for row in fact_rows:
                 if row["dimension"] == "route":
-                    key = (row["code"], figures["fee_currency"])
-                    self.fees.setdefault(key, Counter())[figures["fee_amount"]] += 1
+                    self.fees[(row["code"], figures["fee_currency"],
+                               figures["fee_amount"])] += 1
 
     def add(self, other: Tallies) -> None:
         """Add another set of tallies (a group's into the cell it falls in)."""
@@ -82,8 +82,7 @@ class Tallies:
             self.sums[name] += value
         self.mix.update(other.mix)
         self.facts.update(other.facts)
-        for key, amounts in other.fees.items():
-            self.fees.setdefault(key, Counter()).update(amounts)
+        self.fees.update(other.fees)
 
     def to_json(self) -> str:
         """The tallies as JSON text, the same text for equal tallies (entries sorted), so
@@ -92,9 +91,7 @@ class Tallies:
             "states": sorted(self.states), "incidents": self.incidents, "sums": self.sums,
             "mix": sorted(([*key, n] for key, n in self.mix.items() if n), key=_order),
             "facts": sorted(([*key, n] for key, n in self.facts.items() if n), key=_order),
-            "fees": sorted(([*key, sorted([amount, n] for amount, n in amounts.items() if n)]
-                            for key, amounts in self.fees.items() if any(amounts.values())),
-                           key=_order),
+            "fees": sorted(([*key, n] for key, n in self.fees.items() if n), key=_order),
         }, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -104,11 +101,11 @@ class Tallies:
         tallies.sums.update(data["sums"])
         tallies.mix = Counter({(name, code): n for name, code, n in data["mix"]})
         tallies.facts = Counter({(dimension, code): n for dimension, code, n in data["facts"]})
-        tallies.fees = {(route, currency): Counter(dict(amounts))
-                        for route, currency, amounts in data["fees"]}
+        tallies.fees = Counter({(route, currency, amount): n
+                                for route, currency, amount, n in data["fees"]})
         return tallies
 
 
 def _order(entry: list[Any]) -> list[tuple[bool, Any]]:
     """Sort key of a serialised entry: its key parts, a missing code (None) first."""
-    return [(part is not None, part) for part in entry[:2]]
+    return [(part is not None, part) for part in entry[:-1]]
