@@ -318,6 +318,16 @@ def protected(tallies: Tallies, *, k: int = DEFAULT_K, rates: RateTable | None =
     return Protected(len(tallies.states), too_few, cells)
 
 
+def published(document: dict[str, Any]) -> Protected:
+    """What :func:`content` reads of a previous period, from that period's stored summary
+    (same k, rules and rates): its published (``F``) figures. ``content`` reads nothing
+    else of a previous period, so the result is the same as from its tallies."""
+    cells: dict[Key, tuple[int | float, str]] = {
+        (o["measure"], o["breakdown"], o["code"], o["currency"]): (o["value"], FREE)
+        for o in document["observations"] if o["status"] == FREE}
+    return Protected(document["contributing_states"], document["too_few_states"], cells)
+
+
 def _change(value: int | float, previous: int | float) -> int | float:
     if isinstance(value, int) and isinstance(previous, int):
         return value - previous
@@ -365,11 +375,12 @@ def content(current: Protected, previous: Protected | None, *,
         "contributing_states": current.states,
         "too_few_states": too_few,
         "observations": observations,
-        "rates": _rates_content(rates),
+        "rates": rates_content(rates),
     }
 
 
-def _rates_content(rates: RateTable | None) -> dict[str, Any] | None:
+def rates_content(rates: RateTable | None) -> dict[str, Any] | None:
+    """The ``rates`` member of a summary's content."""
     if rates is None:
         return None
     return {"name": rates.name, "base": rates.base,

@@ -158,19 +158,43 @@ def _aggregate(session: Session, cells: set[Cell], stale: set[GroupKey], *,
     return queries.merge(groups.load(session, pairs), cells, members)
 
 
+def _published(session: Session, cells: set[Cell], k: int, rates: compute.RateTable | None
+               ) -> dict[Cell, compute.Protected]:
+    """The figures of those of ``cells`` whose stored summary was made with the current k,
+    rules and rates, read from it (``compute.published``): a previous period that no
+    change touched needs neither its groups merged nor its disclosure control redone.
+    Stored summaries are as current as the stored groups they were merged from (both
+    commit together), so this reads nothing older than merging would."""
+    found: dict[Cell, compute.Protected] = {}
+    wanted = [tuple(cell) for cell in sorted(cells)]
+    rates_content = compute.rates_content(rates)
+    for start in range(0, len(wanted), _CHUNK):
+        for region, period, audience, text in session.execute(
+                select(Summary.region, Summary.period, Summary.audience, Summary.document)
+                .where(tuple_(Summary.region, Summary.period, Summary.audience)
+                       .in_(wanted[start:start + _CHUNK]),
+                       Summary.k == k, Summary.rules_version == compute.RULES_VERSION)):
+            document = json.loads(text)
+            if document["rates"] == rates_content:
+                found[Cell(region, period, audience)] = compute.published(document)
+    return found
+
+
 def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool,
              stale: set[GroupKey] | None = None) -> tuple[int, list[Cell]]:
     """Recompute ``cells`` (after the groups ``stale`` changed); returns how many were
     rewritten and which differed from (or were missing in) the store."""
     session = unit.session
+    k = unit.binding.settings.summary_k
+    rates = load_rates(unit.binding.settings.summary_rates)
     ordered = sorted(cells)
     before = {cell: _previous(cell) for cell in ordered}
-    aggregates = _aggregate(session, cells | {p for p in before.values() if p is not None},
+    previous_cells = {p for p in before.values() if p is not None and p not in cells}
+    reused = {} if everything else _published(session, previous_cells, k, rates)
+    aggregates = _aggregate(session, cells | (previous_cells - reused.keys()),
                             stale or set(), everything=everything)
     if not cells:
         return 0, []
-    k = unit.binding.settings.summary_k
-    rates = load_rates(unit.binding.settings.summary_rates)
     stored = _stored(session, ordered, everything)
     names = dict(session.execute(select(Region.code, Region.name).where(
         Region.code.in_(sorted({cell.region for cell in cells})))).all())
@@ -183,7 +207,7 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool,
     used_later = {previous for previous in before.values() if previous is not None}
 
     def protected(cell: Cell) -> compute.Protected:
-        found = kept.pop(cell, None)
+        found = kept.pop(cell, None) or reused.get(cell)
         if found is None:
             found = compute.protected(aggregates.tallies[cell], k=k, rates=rates)
         return found

@@ -8,6 +8,7 @@ import random
 from sqlalchemy import delete, select, update
 
 from reporting.summaries import groups, queries, service
+from reporting.summaries.cells import Cell
 from reporting.summaries.models import SummaryGroup, SummaryGroupYear
 from reporting.summaries.tallies import Tallies
 
@@ -107,3 +108,39 @@ def test_tallies_survive_their_json_text_unchanged():
     again = Tallies.from_json(tallies.to_json())
     assert again == tallies
     assert again.to_json() == tallies.to_json()
+
+
+def test_a_previous_period_is_read_from_its_summary_only_if_made_with_todays_rules(
+        world, database, tmp_path):
+    # February's summaries are made without a rate table; then one is configured and a
+    # March report changes. March's "previous" must come from February recomputed with
+    # the rates, not from February's stored summary: then the rebuild finds only the
+    # February cells (made under the old rules) different, never March's.
+    from dataclasses import replace
+
+    from reporting.unit_of_work import UnitOfWork
+
+    fee = {"smuggled_migrants.fee_per_person": {"amount": 4000, "currency": "AUD"}}
+    for state in ("IDN", "MYS", "IDN", "MYS"):
+        world.change(world.submit(state, date="2024-02-10", **fee))
+    table = tmp_path / "rates.json"
+    table.write_text('{"name": "t", "base": "USD", "rates": {"AUD": 0.65}}')
+    binding = world.app.extensions["vrs_binding"]
+    rated = replace(binding, settings=replace(binding.settings, summary_rates=table))
+
+    def run(operation, *args):
+        with UnitOfWork.begin(rated) as unit:
+            return operation(unit, *args)
+
+    # March: four fees on the route, so its converted fee figures are published and
+    # show February's as "previous". The IDN reports share one group, so delivering the
+    # last recomputes it whole.
+    world.change(world.submit("MYS", date="2024-03-05", **fee))
+    march = [world.submit("IDN", date="2024-03-05", **fee) for _ in range(3)]
+    run(service.apply_change, march[-1])
+    document = world.stored(database)[Cell("035", "2024-03", "region")]
+    assert [o for o in document["observations"]
+            if o["measure"].endswith("_converted") and o["previous"] is not None]
+    differences = run(service.rebuild).differences
+    assert "035/2024-02/region" in differences
+    assert not [cell for cell in differences if "/2024-03/" in cell]
