@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from reporting.db import upsert
 from reporting.summaries.cells import GroupKey
 from reporting.summaries.models import SummaryGroup, SummaryGroupYear
-from reporting.summaries.queries import Group, Groups
+from reporting.summaries.queries import Group, Groups, group_order
 from reporting.summaries.tallies import Tallies
 
 # Bump when what a group holds changes (Tallies' fields, what counts in queries): every
@@ -58,13 +58,11 @@ def _group(row: Sequence[Any]) -> Group:
 
 def complete(session: Session, pairs: Iterable[Pair]) -> set[Pair]:
     """Those of ``pairs`` whose groups are all stored in the current format."""
-    wanted = sorted(set(pairs))
     found: set[Pair] = set()
-    for start in range(0, len(wanted), _CHUNK):
+    for chunk in _chunks(sorted(set(pairs))):
         found.update((state, year) for state, year in session.execute(
             select(SummaryGroupYear.state_iso3, SummaryGroupYear.year)
-            .where(tuple_(SummaryGroupYear.state_iso3, SummaryGroupYear.year)
-                   .in_(wanted[start:start + _CHUNK]),
+            .where(tuple_(SummaryGroupYear.state_iso3, SummaryGroupYear.year).in_(chunk),
                    SummaryGroupYear.format == FORMAT)))
     return found
 
@@ -101,7 +99,7 @@ def store(session: Session, fresh: Groups, *, tree_size: int, pairs: Iterable[Pa
             stored.update((_group(row), row) for row in session.execute(query.where(
                 tuple_(*_COLUMNS[:4]).in_(chunk))))
     rows = []
-    for group in sorted(fresh.tallies, key=_order):
+    for group in sorted(fresh.tallies, key=group_order):
         # A group can lack a receipt (-1) when a version was approved between the grouped
         # queries (each statement reads what is committed when it starts): that
         # approval's own delivery recomputes the group with a larger log size, and its
@@ -116,7 +114,7 @@ def store(session: Session, fresh: Groups, *, tree_size: int, pairs: Iterable[Pa
                      "month": month or 0, "sharing": sharing, "tallies": text,
                      "newest_receipt": newest, "tree_size": tree_size})
     gone = [tuple(row[:5]) for group, row in sorted(stored.items(),
-                                                     key=lambda item: _order(item[0]))
+                                                     key=lambda item: group_order(item[0]))
             if row.tree_size <= tree_size]
     for chunk in _chunks(rows):
         upsert(session, SummaryGroup.__table__, _KEY, chunk, unless_older=True)
@@ -133,11 +131,6 @@ def _mark(session: Session, pairs: set[Pair]) -> None:
              for state, year in sorted(pairs)]
     for chunk in _chunks(marks):
         upsert(session, SummaryGroupYear.__table__, ["state_iso3", "year"], chunk)
-
-
-def _order(group: Group) -> tuple[str, int, int, int, str]:
-    state, year, quarter, month, sharing = group
-    return state, year, quarter, month or 0, sharing
 
 
 def _chunks(items: list[T]) -> Iterator[list[T]]:

@@ -173,7 +173,7 @@ def merge(groups: Groups, cells: Iterable[Cell], members: dict[str, set[str]]
             regions_of.setdefault(state, []).append(region)
     exact: dict[tuple[str, str, int, int, int], Tallies] = {}
     newest: dict[tuple[str, str, int, int, int], int] = {}
-    for group in sorted(groups.tallies, key=_group_order):
+    for group in sorted(groups.tallies, key=group_order):
         state, year, quarter, month, sharing = group
         tallies, receipt = groups.tallies[group], groups.newest_receipt.get(group, -1)
         for region in regions_of.get(state, ()):
@@ -192,7 +192,8 @@ def merge(groups: Groups, cells: Iterable[Cell], members: dict[str, set[str]]
     return result
 
 
-def _group_order(group: Group) -> tuple[str, int, int, int, str]:
+def group_order(group: Group) -> tuple[str, int, int, int, str]:
+    """A sort key of groups (month None sorts as 0)."""
     state, year, quarter, month, sharing = group
     return state, year, quarter, month or 0, sharing
 
