@@ -1,9 +1,10 @@
 """SQL aggregates that fill the ``Tallies`` of many cells at once.
 
 One query per kind of figure, grouped by reporting state × incident year, quarter and
-month × current sharing level: every cell (region × period × audience) is a union of such
-groups, so the groups are merged in Python into every cell they belong to. A rebuild of
-every cell then costs four grouped scans, not four queries per cell.
+month × current sharing level (``group_tallies``): every cell (region × period ×
+audience) is a union of such groups, which ``merge`` adds up in Python. A rebuild of
+every cell costs four grouped scans, not four queries per cell; between rebuilds the
+groups are stored (``summaries.groups``) and a change recomputes only its own.
 
 What counts (SPEC §2, §4; docs/data-model.md): the version ``reports.approved_version``
 points at, of a report that is not withdrawn, shared at ``region`` or ``all_members``
