@@ -39,10 +39,12 @@ class States(MethodView):
     @blp.response(200, schemas.MemberStateSchema(many=True))
     @problems(blp, 401)
     def get(self) -> list[dict[str, Any]]:
-        """The member states of this installation."""
-        current_principal()
+        """The member states of this installation; the secretariat also sees each one's
+        administration (auto-approval, joined, suspended)."""
+        administers = current_principal().role == SECRETARIAT
         return [{"iso3": member.iso3, "name": country.name, "m49": country.m49,
-                 "default_sharing": member.default_sharing, "regions": regions}
+                 "default_sharing": member.default_sharing, "regions": regions,
+                 **(_member_document(member) if administers else {})}
                 for member, country, regions in service.list_member_states(request_session())]
 
     @blp.doc(requestBody={"required": True, "content": {

@@ -15,6 +15,12 @@ class MemberStateSchema(Schema):
     default_sharing = fields.String(required=True)
     regions = fields.List(fields.String(), required=True, metadata={
         "description": "M49 codes and group slugs the state belongs to"})
+    # For the secretariat only: other members do not learn of one another's suspension.
+    auto_approve = fields.Boolean(metadata={"description": "Secretariat only"})
+    joined_at = fields.DateTime(metadata={"description": "Secretariat only"})
+    suspended_at = fields.DateTime(allow_none=True, metadata={
+        "description": "Secretariat only: since when the state is suspended; null while it "
+                       "takes part"})
 
 
 class RegionSchema(Schema):

@@ -229,3 +229,21 @@ def test_the_operator_suspends_states_and_manages_groups_from_the_cli(
     assert len(directory_messages(database)) == 3
     unknown = vrs("states", "suspend", "FRA")
     assert unknown.output == "error: FRA is not a member state of this installation\n"
+
+
+def test_the_state_list_shows_suspension_to_the_secretariat_only(client, secretariat,
+                                                                   make_token):
+    analyst = make_token("MYS", "analyst")
+    make_token("IDN")
+    assert client.post("/api/v1/states/IDN/suspend",
+                       headers=bearer(secretariat)).status_code == 200
+
+    def listed(secret):
+        states = client.get("/api/v1/states", headers=bearer(secret)).get_json()
+        return {state["iso3"]: state for state in states}
+
+    seen = listed(secretariat)
+    assert seen["IDN"]["suspended_at"] is not None
+    assert seen["MYS"]["suspended_at"] is None
+    assert {"auto_approve", "joined_at"} <= seen["MYS"].keys()
+    assert not {"suspended_at", "auto_approve", "joined_at"} & listed(analyst)["IDN"].keys()
