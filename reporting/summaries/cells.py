@@ -108,13 +108,22 @@ def report_groups(session: Session, report_id: str) -> set[GroupKey]:
                 .where(VersionFigures.report_id == report_id))}
 
 
-def dirty_cells(session: Session, keys: set[GroupKey]) -> set[Cell]:
+class Dirty(NamedTuple):
+    """The cells a change touches: ``changed``, those the changed groups fall in, and
+    ``following``, the stored next periods of those (only their previous period
+    changed)."""
+
+    changed: set[Cell]
+    following: set[Cell]
+
+
+def dirty_cells(session: Session, keys: set[GroupKey]) -> Dirty:
     """The cells a change in the groups ``keys`` may have changed (see module doc)."""
     if not keys:
-        return set()
+        return Dirty(set(), set())
     rows = [(state, year, quarter, month or None) for state, year, quarter, month in keys]
-    cells = _cells_of(rows, regions_by_state(session, {row[0] for row in rows}))
-    return _with_stored_next(session, cells)
+    changed = _cells_of(rows, regions_by_state(session, {row[0] for row in rows}))
+    return Dirty(changed, _with_stored_next(session, changed) - changed)
 
 
 def all_cells(session: Session) -> set[Cell]:

@@ -319,12 +319,13 @@ def protected(tallies: Tallies, *, k: int = DEFAULT_K, rates: RateTable | None =
 
 
 def published(document: dict[str, Any]) -> Protected:
-    """What :func:`content` reads of a previous period, from that period's stored summary
-    (same k, rules and rates): its published (``F``) figures. ``content`` reads nothing
-    else of a previous period, so the result is the same as from its tallies."""
+    """What :func:`content` reads of a period, from the period's stored summary (same k,
+    rules and rates): every observation's status, the value of each published one, the
+    contributing states. ``content`` reads no suppressed value (of the current period nor
+    of the previous one), so the result is the same as from the period's tallies."""
     cells: dict[Key, tuple[int | float, str]] = {
-        (o["measure"], o["breakdown"], o["code"], o["currency"]): (o["value"], FREE)
-        for o in document["observations"] if o["status"] == FREE}
+        (o["measure"], o["breakdown"], o["code"], o["currency"]): (o["value"], o["status"])
+        for o in document["observations"]}
     return Protected(document["contributing_states"], document["too_few_states"], cells)
 
 

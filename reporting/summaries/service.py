@@ -161,7 +161,7 @@ def _aggregate(session: Session, cells: set[Cell], stale: set[GroupKey], *,
 def _published(session: Session, cells: set[Cell], k: int, rates: compute.RateTable | None
                ) -> dict[Cell, compute.Protected]:
     """The figures of those of ``cells`` whose stored summary was made with the current k,
-    rules and rates, read from it (``compute.published``): a previous period that no
+    rules and rates, read from it (``compute.published``): a period whose own figures no
     change touched needs neither its groups merged nor its disclosure control redone.
     Stored summaries are as current as the stored groups they were merged from (both
     commit together), so this reads nothing older than merging would."""
@@ -181,17 +181,22 @@ def _published(session: Session, cells: set[Cell], k: int, rates: compute.RateTa
 
 
 def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool,
-             stale: set[GroupKey] | None = None) -> tuple[int, list[Cell]]:
-    """Recompute ``cells`` (after the groups ``stale`` changed); returns how many were
-    rewritten and which differed from (or were missing in) the store."""
+             stale: set[GroupKey] | None = None, unchanged: set[Cell] | None = None
+             ) -> tuple[int, list[Cell]]:
+    """Recompute ``cells`` (after the groups ``stale`` changed; ``unchanged``: those of
+    ``cells`` whose own figures did not, only their previous period's); returns how many
+    were rewritten and which differed from (or were missing in) the store."""
     session = unit.session
     k = unit.binding.settings.summary_k
     rates = load_rates(unit.binding.settings.summary_rates)
     ordered = sorted(cells)
     before = {cell: _previous(cell) for cell in ordered}
     previous_cells = {p for p in before.values() if p is not None and p not in cells}
-    reused = {} if everything else _published(session, previous_cells, k, rates)
-    aggregates = _aggregate(session, cells | (previous_cells - reused.keys()),
+    # Periods whose own figures this refresh does not change are read from their stored
+    # summaries where those were made under today's rules (the rebuild reads none).
+    reused = {} if everything else _published(
+        session, previous_cells | (unchanged or set()), k, rates)
+    aggregates = _aggregate(session, (cells | previous_cells) - reused.keys(),
                             stale or set(), everything=everything)
     if not cells:
         return 0, []
@@ -227,7 +232,7 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool,
         old = stored.get(cell)
         if old is None or old.content_sha256 != digest:
             differed.append(cell)
-        elif aggregates.newest_receipt[cell] < old.tree_size:
+        elif aggregates.newest_receipt.get(cell, -1) < old.tree_size:
             continue
         _, text = documents.sign_summary(key, figures, basis, now)
         rows.append({"region": cell.region, "period": cell.period,
@@ -253,7 +258,10 @@ def apply_change(unit: UnitOfWork, report_id: str) -> int:
     """Refresh the groups report ``report_id`` falls in and the cells they touch
     (``cells.dirty_cells``); returns cells written. An unknown report touches none."""
     keys = report_groups(unit.session, report_id)
-    return refresh_cells(unit, dirty_cells(unit.session, keys), keys)
+    dirty = dirty_cells(unit.session, keys)
+    written, _ = _refresh(unit, dirty.changed | dirty.following, everything=False,
+                          stale=keys, unchanged=dirty.following)
+    return written
 
 
 def refresh_region(unit: UnitOfWork, region: str) -> int:
