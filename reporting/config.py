@@ -119,6 +119,10 @@ class Settings:
     # older than outbox_resend_seconds (long enough for a queued delivery to run).
     outbox_sweep_seconds: int = 60
     outbox_resend_seconds: int = 120
+    # PostgreSQL: the statement timeout of the nightly rebuild's transaction, whose grouped
+    # scans read every counted version (at a million reports one takes tens of seconds,
+    # beyond db_statement_timeout). Below the rebuild task's soft time limit (3000 s).
+    rebuild_statement_timeout: int = 1800
     # Finished task runs are kept this long in the execution log.
     runs_keep_days: int = 90
     # A JSON file {"name", "base", "rates": {currency: units of base per unit}}: fee
@@ -187,6 +191,7 @@ class Settings:
             "broker_visibility_timeout": _int("VRS_BROKER_VISIBILITY_TIMEOUT", 3600),
             "outbox_sweep_seconds": _int("VRS_OUTBOX_SWEEP_SECONDS", 60),
             "outbox_resend_seconds": _int("VRS_OUTBOX_RESEND_SECONDS", 120),
+            "rebuild_statement_timeout": _int("VRS_REBUILD_STATEMENT_TIMEOUT", 1800),
             "runs_keep_days": _int("VRS_RUNS_KEEP_DAYS", 90),
             "summary_rates": Path(env["VRS_SUMMARY_RATES"]) if env.get("VRS_SUMMARY_RATES")
             else None,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -169,12 +169,12 @@ def _published(session: Session, cells: set[Cell], k: int, rates: compute.RateTa
     wanted = [tuple(cell) for cell in sorted(cells)]
     rates_content = compute.rates_content(rates)
     for start in range(0, len(wanted), _CHUNK):
-        for region, period, audience, text in session.execute(
+        for region, period, audience, stored_text in session.execute(
                 select(Summary.region, Summary.period, Summary.audience, Summary.document)
                 .where(tuple_(Summary.region, Summary.period, Summary.audience)
                        .in_(wanted[start:start + _CHUNK]),
                        Summary.k == k, Summary.rules_version == compute.RULES_VERSION)):
-            document = json.loads(text)
+            document = json.loads(stored_text)
             if document["rates"] == rates_content:
                 found[Cell(region, period, audience)] = compute.published(document)
     return found
@@ -273,7 +273,13 @@ def refresh_region(unit: UnitOfWork, region: str) -> int:
 
 def rebuild(unit: UnitOfWork) -> RebuildResult:
     """Recompute every cell; log and return each one whose stored figures differed."""
-    cells = all_cells(unit.session)
+    session = unit.session
+    if session.get_bind().dialect.name == "postgresql":
+        # For this transaction only (SET LOCAL): its grouped scans read every counted
+        # version, which outlasts the statement timeout meant for requests.
+        milliseconds = unit.binding.settings.rebuild_statement_timeout * 1000
+        session.execute(text(f"SET LOCAL statement_timeout = {int(milliseconds)}"))
+    cells = all_cells(session)
     written, differed = _refresh(unit, cells, everything=True)
     for cell in differed:
         log.error("summary %s differed from its full recomputation and was rewritten", cell)
