@@ -38,7 +38,6 @@ FORMAT = 1
 # A reporting state's year.
 Pair = tuple[str, int]
 
-_KEY = ["state_iso3", "year", "quarter", "month", "sharing"]
 T = TypeVar("T")
 # Rows per statement: well under SQLite's 32,766 bound parameters.
 _CHUNK = 500
@@ -49,6 +48,7 @@ _COLUMNS = (SummaryGroup.state_iso3, SummaryGroup.year, SummaryGroup.quarter,
             SummaryGroup.month, SummaryGroup.sharing, SummaryGroup.tallies,
             SummaryGroup.newest_receipt, SummaryGroup.tree_size)
 _STORED_KEY = tuple_(*_COLUMNS[:5])
+_KEY = [column.key for column in _COLUMNS[:5]]
 
 
 def _group(row: Sequence[Any]) -> Group:

@@ -246,11 +246,9 @@ def _refresh(unit: UnitOfWork, cells: set[Cell], *, everything: bool,
     return len(rows), differed
 
 
-def refresh_cells(unit: UnitOfWork, cells: Iterable[Cell],
-                  stale: Iterable[GroupKey] = ()) -> int:
-    """Recompute the given cells (after the groups ``stale`` changed: their reports did)
-    and store those that changed; returns cells written."""
-    written, _ = _refresh(unit, set(cells), everything=False, stale=set(stale))
+def refresh_cells(unit: UnitOfWork, cells: Iterable[Cell]) -> int:
+    """Recompute the given cells and store those that changed; returns cells written."""
+    written, _ = _refresh(unit, set(cells), everything=False)
     return written
 
 
